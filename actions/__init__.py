@@ -1,0 +1,1 @@
+"""MapBot's custom actions (rasa-sdk): ask, understand, hand each answer to the portal."""

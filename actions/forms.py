@@ -1,0 +1,240 @@
+"""The question forms: how each question is asked, and how each reply is understood.
+
+Each answer goes to the portal the moment it is understood, so nothing waits for the
+end of the conversation; the portal stores it once however often it is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import replies, texts
+from actions.conversation import Person, person, rasa_text, said, utter
+from actions.portal import PortalError, portal
+from actions.questions import (
+    ADULT_ORDER,
+    DONE,
+    FOLLOW_UPS,
+    HOUSE_ORDER,
+    QUESTIONS,
+    SKIPPED,
+    answer_key,
+    child_order,
+)
+from bot.understanding.scale import parse_scale
+
+_REPLIES = {replies.CHITCHAT: "not_a_person", replies.GREET: "hello_again",
+            replies.THANKS: "thanks_reply", replies.STRAY: "stray_button"}
+_HOUSE_WORDS = {"good": "good_things", "worr": "worries", "dream": "dreams", "wish": "dreams"}
+
+
+def question_asked(slot: str, who: Person) -> str:
+    """The question as the person saw it, stored beside their answer."""
+    ask = texts.question(slot, "ask", who.role, who.audience, who.values)
+    intro = texts.question(slot, "intro", who.role, who.audience, who.values)
+    return f"{intro} {ask}" if slot == "scale" and intro else ask
+
+
+# Asking ---------------------------------------------------------------------------------
+
+class AskQuestion(Action):
+    slot = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        who = person(tracker)
+        simpler = bool(tracker.get_slot("simpler"))
+        first_time = tracker.get_slot("last_asked") != self.slot
+        intro = texts.question(self.slot, "intro", who.role, who.audience, who.values)
+        if intro and first_time and not simpler:
+            dispatcher.utter_message(text=intro)
+        dispatcher.utter_message(text=self._wording(who, simpler), buttons=self._buttons(who),
+                                 json_message=self._progress(tracker))
+        return [SlotSet("simpler", False), SlotSet("last_asked", self.slot)]
+
+    def _wording(self, who: Person, simpler: bool) -> str:
+        part = "explain" if simpler else "ask"
+        if self.slot == "scale_higher" and who.values.get("scale_value") == 10 and not simpler:
+            part = "ask_top"
+        return texts.question(self.slot, part, who.role, who.audience, who.values)
+
+    def _buttons(self, who: Person) -> list[texts.Button]:
+        stop = texts.button("stop")
+        if self.slot == "scale":
+            return [*texts.scale_buttons(who.audience), texts.button("skip"), stop]
+        if self.slot == "first_house":
+            return [*texts.house_buttons(), stop]
+        if self.slot == "new_text":
+            return [texts.button("keep"), stop]
+        if QUESTIONS[self.slot].repeats:
+            return [texts.button("no_more"), stop]
+        return [texts.button("skip"), stop]
+
+    def _progress(self, tracker: Tracker) -> dict[str, Any]:
+        custom: dict[str, Any] = {"question": self.slot}
+        order = (ADULT_ORDER if self.slot in ADULT_ORDER and tracker.get_slot("audience")
+                 == "adult" else child_order(tracker.get_slot("first_house")))
+        if self.slot in order:
+            custom["progress"] = {"step": order.index(self.slot) + 1, "of": len(order)}
+        if QUESTIONS.get(self.slot) and QUESTIONS[self.slot].house:
+            custom["house"] = QUESTIONS[self.slot].house
+        return custom
+
+
+def _ask_action(slot: str) -> type[AskQuestion]:
+    return type(f"Ask_{slot}", (AskQuestion,), {"slot": slot})
+
+
+ASK_ACTIONS = [_ask_action(slot) for slot in [*QUESTIONS, "new_text"]]
+
+
+# Understanding replies --------------------------------------------------------------------
+
+async def check_reply(slot: str, value: Any, dispatcher: CollectingDispatcher,
+                      tracker: Tracker) -> dict[str, Any]:
+    if value in (SKIPPED, DONE) or value != rasa_text(tracker):
+        return {slot: value}  # understood on an earlier turn (re-checked when a form resumes)
+    who, question = person(tracker), QUESTIONS[slot]
+    kind = replies.classify(said(tracker), repeats=question.repeats)
+    if kind in (replies.SKIP, replies.NO_ANSWER):
+        utter(dispatcher, who, "skipped" if kind == replies.SKIP else "no_answer")
+        return {slot: SKIPPED} | {follow: SKIPPED for follow in FOLLOW_UPS.get(slot, [])}
+    if kind == replies.NO_MORE:
+        return {slot: DONE, "repeat": 0}
+    if kind == replies.EXPLAIN:
+        return {slot: None, "simpler": True}
+    if kind in _REPLIES:
+        utter(dispatcher, who, _REPLIES[kind])
+        return {slot: None}
+    return await _store_answer(slot, said(tracker).text, dispatcher, tracker, who)
+
+
+async def _store_answer(slot: str, text: str, dispatcher: CollectingDispatcher,
+                        tracker: Tracker, who: Person) -> dict[str, Any]:
+    question = QUESTIONS[slot]
+    extra: dict[str, Any] = {}
+    value = None
+    if slot == "scale":
+        reading = parse_scale(text)
+        if reading.problem:
+            utter(dispatcher, who, "scale_reask")
+            return {slot: None}
+        value = extra["scale_value"] = reading.value
+    repeat = int(tracker.get_slot("repeat") or 0) + 1
+    answer = {"kind": question.kind, "question": question_asked(slot, who), "text": text,
+              "value": value, "section": question.section, "category": question.category,
+              "house": question.house}
+    try:
+        await portal.save(tracker.sender_id, answer_key(slot, repeat), answer)
+    except PortalError:
+        utter(dispatcher, who, "not_saved")
+        return {slot: None}
+    if question.repeats:
+        return {slot: None, "repeat": repeat}  # asks "anything else?" again
+    return {slot: text} | extra
+
+
+def _house_from(value: Any, text: str) -> str | None:
+    if value in HOUSE_ORDER:
+        return value
+    lowered = text.lower()
+    found = {house for word, house in _HOUSE_WORDS.items() if word in lowered}
+    return found.pop() if len(found) == 1 else None
+
+
+def _slot_validator(slot: str):
+    async def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> dict[str, Any]:
+        return await check_reply(slot, value, dispatcher, tracker)
+
+    validate.__name__ = f"validate_{slot}"
+    return validate
+
+
+class _QuestionForm(FormValidationAction):
+    """Gives every question slot the shared `check_reply` as its validator."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for slot in QUESTIONS:
+            if f"validate_{slot}" not in cls.__dict__:  # a form's own validator wins
+                setattr(cls, f"validate_{slot}", _slot_validator(slot))
+
+    def name(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class ValidateAdultForm(_QuestionForm):
+    def name(self) -> str:
+        return "validate_adult_form"
+
+
+class ValidateChildForm(_QuestionForm):
+    def name(self) -> str:
+        return "validate_child_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        return child_order(tracker.get_slot("first_house"))
+
+    async def validate_first_house(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        house = _house_from(value, said(tracker).text)
+        if house is None:
+            kind = replies.classify(said(tracker))
+            if kind == replies.EXPLAIN:
+                return {"first_house": None, "simpler": True}
+            utter(dispatcher, person(tracker), _REPLIES.get(kind, "house_reask"))
+        return {"first_house": house}
+
+
+class ValidateEditForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_edit_form"
+
+    async def validate_new_text(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value == SKIPPED or value != rasa_text(tracker):
+            return {"new_text": value}
+        who = person(tracker)
+        kind = replies.classify(said(tracker))
+        if kind in (replies.SKIP, replies.NO_ANSWER):
+            utter(dispatcher, who, "kept")
+            return {"new_text": SKIPPED}
+        if kind == replies.EXPLAIN:
+            return {"new_text": None, "simpler": True}
+        if kind in _REPLIES:
+            utter(dispatcher, who, _REPLIES[kind])
+            return {"new_text": None}
+        return await _replace_answer(said(tracker).text, dispatcher, tracker, who)
+
+
+async def _replace_answer(text: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          who: Person) -> dict[str, Any]:
+    key = tracker.get_slot("edit_target")
+    try:
+        stored = {a["key"]: a for a in await portal.answers(tracker.sender_id)}.get(key)
+        if stored is None:
+            utter(dispatcher, who, "not_found_answer")
+            return {"new_text": SKIPPED}
+        value = stored["value"]
+        if stored["kind"] == "scale":
+            reading = parse_scale(text)
+            if reading.problem:
+                utter(dispatcher, who, "scale_reask")
+                return {"new_text": None}
+            value = reading.value
+        await portal.save(tracker.sender_id, key, stored | {"text": text, "value": value})
+    except PortalError:
+        utter(dispatcher, who, "not_saved")
+        return {"new_text": None}
+    utter(dispatcher, who, "changed")
+    return {"new_text": text}

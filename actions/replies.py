@@ -1,0 +1,52 @@
+"""What kind of reply did the person give to a question? Pure functions, no Rasa.
+
+The NLU intent decides only for short messages and button presses: a long message is
+always an answer, so a misread intent can never throw away what someone wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.understanding.non_answers import is_non_answer
+
+ANSWER, SKIP, NO_ANSWER, EXPLAIN, CHITCHAT, GREET, THANKS, NO_MORE, STRAY = (
+    "answer", "skip", "no_answer", "explain", "chitchat", "greet", "thanks", "no_more", "stray")
+_CONTROL_INTENTS = {"skip": SKIP, "dont_know": NO_ANSWER, "explain": EXPLAIN,
+                    "chitchat": CHITCHAT, "greet": GREET, "thanks": THANKS}
+SHORT_WORDS = 6
+MIN_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class Said:
+    text: str
+    intent: str | None
+    confidence: float
+
+
+def classify(said: Said, repeats: bool = False) -> str:
+    """One of the reply kinds above. `repeats`: the question is "anything else?"."""
+    text = said.text.strip()
+    if text.startswith("/"):
+        return _button(said.intent, repeats)
+    short = len(text.split()) <= SHORT_WORDS
+    if repeats and short and (said.intent == "deny" or is_non_answer(text)):
+        return NO_MORE
+    if short and said.confidence >= MIN_CONFIDENCE and said.intent in _CONTROL_INTENTS:
+        kind = _CONTROL_INTENTS[said.intent]
+        # "nothing" said to "what's going well?" is a real non-answer, but "dunno"
+        # style intents on words with content are trusted only if they look empty.
+        if kind != NO_ANSWER or is_non_answer(text):
+            return kind
+    if is_non_answer(text):
+        return NO_ANSWER
+    return ANSWER
+
+
+def _button(intent: str | None, repeats: bool) -> str:
+    if intent == "deny" and repeats:
+        return NO_MORE
+    if intent in ("skip", "dont_know", "explain"):
+        return _CONTROL_INTENTS[intent]
+    return STRAY  # e.g. "/affirm" pressed twice: not an answer to this question

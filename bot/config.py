@@ -1,0 +1,89 @@
+"""All settings in one place, read from the environment (and `.env` via python-dotenv).
+
+Every service gets its settings from here: the portal directly, the Rasa server and
+the action server through the environment that `bot.stack` hands them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+
+def load_dotenv_file() -> None:
+    """Read `.env` from the repository root without overriding real environment values."""
+    try:
+        from dotenv import load_dotenv
+    except ImportError:  # the Rasa environment does not need python-dotenv
+        return
+    load_dotenv(ROOT / ".env", override=False)
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    database_url: str = f"sqlite:///{VAR_DIR / 'mapbot.db'}"
+    tracker_database_url: str = f"sqlite:///{VAR_DIR / 'rasa-trackers.db'}"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_port: int = 5055
+    portal_internal_url: str = ""
+    # Rasa -> action server, and action server -> portal's internal endpoint.
+    action_secret: str = field(default="", repr=False)
+    internal_secret: str = field(default="", repr=False)
+    model_dir: str = str(ROOT / "models")
+    invitation_days: int = 28
+    login_hours: int = 8
+    max_message_chars: int = 4000
+    rasa_timeout_seconds: float = 30.0
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def internal_url(self) -> str:
+        return (self.portal_internal_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @property
+    def rasa_port(self) -> int:
+        return urlsplit(self.rasa_url).port or 5005
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+
+def load_settings() -> Settings:
+    load_dotenv_file()
+    return Settings(
+        host=_env("MAPBOT_HOST", Settings.host),
+        port=_env_int("MAPBOT_PORT", Settings.port),
+        public_url=_env("MAPBOT_PUBLIC_URL", ""),
+        database_url=_env("MAPBOT_DATABASE_URL", Settings.database_url),
+        tracker_database_url=_env("MAPBOT_TRACKER_DATABASE_URL", Settings.tracker_database_url),
+        rasa_url=_env("MAPBOT_RASA_URL", Settings.rasa_url),
+        action_port=_env_int("MAPBOT_ACTION_PORT", Settings.action_port),
+        portal_internal_url=_env("MAPBOT_PORTAL_INTERNAL_URL", ""),
+        action_secret=_env("MAPBOT_ACTION_SECRET", ""),
+        internal_secret=_env("MAPBOT_INTERNAL_SECRET", ""),
+        model_dir=_env("MAPBOT_MODEL_DIR", Settings.model_dir),
+        invitation_days=_env_int("MAPBOT_INVITATION_DAYS", Settings.invitation_days),
+        login_hours=_env_int("MAPBOT_LOGIN_HOURS", Settings.login_hours),
+        max_message_chars=_env_int("MAPBOT_MAX_MESSAGE_CHARS", Settings.max_message_chars),
+    )

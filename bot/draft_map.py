@@ -1,0 +1,110 @@
+"""Map logic: from a person's answers to the parts of the draft map.
+
+Plain functions over plain values, so they can be tested without a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bot.understanding.people import parse_people
+from bot.understanding.splitting import split_answer
+
+SCHEMA = "mapbot.draft-map/1"
+SECTIONS = ("worries", "working_well", "needs")
+CATEGORIES = ("harm", "danger", "complicating", "strength", "safety", "goal", "next_step")
+HOUSES = ("worries", "good_things", "dreams")
+HOUSE_SECTIONS = {"good_things": "working_well", "worries": "worries", "dreams": "needs"}
+ITEM_STATUSES = ("draft", "accepted", "rejected")
+ANSWER_KINDS = ("item", "network", "network_how", "scale", "scale_why", "scale_higher")
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    section: str
+    category: str | None
+    house: str | None
+    text: str
+    question: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """What the map needs of one stored answer."""
+
+    respondent_id: str
+    question_key: str
+    kind: str
+    question: str
+    text: str
+    value: int | None
+
+
+def items_from_answer(
+    text: str, question: str, section: str, category: str | None, house: str | None
+) -> list[ItemDraft]:
+    """One item per sentence or clause, each in the person's exact words.
+
+    The section comes from the question here; routing each part by what it says is
+    the job of the NLU (see issue 4), which will fill `confidence` honestly.
+    """
+    if house:
+        section = HOUSE_SECTIONS[house]
+    return [
+        ItemDraft(section, category, house, part, question, 1.0)
+        for part in split_answer(text)
+    ]
+
+
+def scales_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
+    by_person: dict[str, dict[str, AnswerView]] = {}
+    for answer in answers:
+        if answer.kind in ("scale", "scale_why", "scale_higher"):
+            by_person.setdefault(answer.respondent_id, {})[answer.kind] = answer
+    scales = []
+    for respondent_id, parts in by_person.items():
+        scale = parts.get("scale")
+        if scale is None or scale.value is None:
+            continue  # a skipped scale has no number to show
+        why, higher = parts.get("scale_why"), parts.get("scale_higher")
+        scales.append(
+            {
+                "respondent_id": respondent_id,
+                "question": scale.question,
+                "value": scale.value,
+                "why": why.text if why else None,
+                "one_point_higher": higher.text if higher else None,
+            }
+        )
+    return scales
+
+
+def network_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
+    answers = list(answers)
+    how = {a.respondent_id: a.text for a in answers if a.kind == "network_how"}
+    network = []
+    for answer in answers:
+        if answer.kind != "network":
+            continue
+        for person in parse_people(answer.text):
+            network.append(
+                {
+                    "respondent_id": answer.respondent_id,
+                    "name": person.name,
+                    "relationship": person.relationship,
+                    "how_they_help": how.get(answer.respondent_id),
+                }
+            )
+    return network
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z; SQLite hands back naive datetimes, which are UTC here."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds") + "Z"

@@ -1,0 +1,147 @@
+"""The worker API: login, cases, invitations, the draft map and item review."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, JSONResponse, empty, json
+
+from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso
+from bot.portal.errors import error, not_found, unauthorised
+from bot.portal.openapi import OPENAPI
+from bot.store import ROLES, NotFound
+
+blueprint = Blueprint("api", url_prefix="/api/v1")
+LOGIN_FAILED = {"error": "That username and password do not match an account."}
+
+
+def _body(request: Request) -> dict | None:
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - any unreadable body is the client's mistake
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _text_field(body: dict, name: str, limit: int) -> str | None:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > limit or "\x00" in value:
+        return None
+    return value.strip()
+
+
+def worker_required(handler):
+    @wraps(handler)
+    async def wrapper(request: Request, *args, **kwargs):
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return unauthorised()
+        worker = await request.app.ctx.store.worker_for_token(token.strip())
+        if worker is None:
+            return unauthorised()
+        request.ctx.worker = worker
+        try:
+            return await handler(request, *args, **kwargs)
+        except NotFound:
+            return not_found()
+
+    return wrapper
+
+
+@blueprint.get("/openapi.json")
+async def openapi(request: Request) -> JSONResponse:
+    return json(OPENAPI)
+
+
+@blueprint.post("/login")
+async def login(request: Request) -> JSONResponse:
+    body = _body(request)
+    username = _text_field(body or {}, "username", 150)
+    password = (body or {}).get("password")
+    if username is None or not isinstance(password, str) or len(password) > 1024:
+        return error(422, "Please give a username and a password.")
+    settings = request.app.ctx.settings
+    result = await request.app.ctx.store.login(username, password, settings.login_hours)
+    if result is None:
+        return json(LOGIN_FAILED, status=401)
+    token, expires_at = result
+    return json({"token": token, "expires_at": iso(expires_at)})
+
+
+@blueprint.post("/cases")
+@worker_required
+async def create_case(request: Request) -> JSONResponse:
+    body = _body(request) or {}
+    reference = _text_field(body, "reference", 100)
+    child_name = _text_field(body, "child_name", 100)
+    if reference is None or child_name is None:
+        return error(422, "Please give a case reference and the child's name "
+                          "(each up to 100 characters).")
+    case = await request.app.ctx.store.create_case(request.ctx.worker, reference, child_name)
+    return json(case, status=201)
+
+
+@blueprint.get("/cases")
+@worker_required
+async def list_cases(request: Request) -> JSONResponse:
+    return json({"cases": await request.app.ctx.store.list_cases(request.ctx.worker)})
+
+
+@blueprint.get("/cases/<case_id:str>")
+@worker_required
+async def get_case(request: Request, case_id: str) -> JSONResponse:
+    return json(await request.app.ctx.store.case_detail(request.ctx.worker, case_id))
+
+
+@blueprint.post("/cases/<case_id:str>/invitations")
+@worker_required
+async def invite(request: Request, case_id: str) -> JSONResponse:
+    body = _body(request) or {}
+    role, name = body.get("role"), _text_field(body, "name", 100)
+    if role not in ROLES or name is None:
+        return error(422, f"Please give a role (one of {', '.join(ROLES)}) and a name.")
+    settings = request.app.ctx.settings
+    invitation, token = await request.app.ctx.store.create_invitation(
+        request.ctx.worker, case_id, role, name, settings.invitation_days)
+    return json({
+        "id": invitation["id"], "token": token, "url": f"{settings.base_url}/chat/{token}",
+        "role": invitation["role"], "name": invitation["name"],
+        "expires_at": invitation["expires_at"],
+    }, status=201)
+
+
+@blueprint.delete("/invitations/<invitation_id:str>")
+@worker_required
+async def revoke(request: Request, invitation_id: str) -> HTTPResponse:
+    await request.app.ctx.store.revoke_invitation(request.ctx.worker, invitation_id)
+    return empty(status=204)
+
+
+@blueprint.get("/cases/<case_id:str>/map")
+@worker_required
+async def draft_map(request: Request, case_id: str) -> JSONResponse:
+    return json(await request.app.ctx.store.draft_map(request.ctx.worker, case_id))
+
+
+@blueprint.patch("/items/<item_id:str>")
+@worker_required
+async def update_item(request: Request, item_id: str) -> JSONResponse:
+    body = _body(request)
+    changes = _item_changes(body)
+    if changes is None:
+        return error(422, "Send any of section, category, status and text, with valid values.")
+    return json(await request.app.ctx.store.update_item(request.ctx.worker, item_id, changes))
+
+
+def _item_changes(body: dict | None) -> dict | None:
+    allowed = {"section": SECTIONS, "category": (*CATEGORIES, None), "status": ITEM_STATUSES}
+    if not body or set(body) - {"section", "category", "status", "text"}:
+        return None
+    for field, values in allowed.items():
+        if field in body and body[field] not in values:
+            return None
+    if "text" in body and _text_field(body, "text", 4000) is None:
+        return None
+    return dict(body)

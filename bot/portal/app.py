@@ -1,0 +1,70 @@
+"""The portal: the only public service (family chat gateway, worker API, exports)."""
+
+from __future__ import annotations
+
+import itertools
+
+import httpx
+from sanic import Request, Sanic
+from sanic.response import JSONResponse, json
+
+from bot.config import Settings
+from bot.portal import api, chat, internal
+from bot.portal.health import action_server_up
+from bot.rasa_client import RasaClient
+from bot.store import Store
+
+_app_numbers = itertools.count()
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Sanic:
+    # Sanic keeps a registry of app names; tests build several apps in one process.
+    app = Sanic(f"mapbot_{next(_app_numbers)}")
+    app.config.REQUEST_MAX_SIZE = 64 * 1024  # the longest message is a few KB
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.settings = settings
+    app.ctx.store = store or Store(settings.database_url)
+
+    @app.before_server_start
+    async def open_connections(app: Sanic) -> None:
+        await app.ctx.store.create_schema()
+        app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        app.ctx.http = httpx.AsyncClient(timeout=3)
+
+    @app.after_server_stop
+    async def close_connections(app: Sanic) -> None:
+        await app.ctx.rasa.close()
+        await app.ctx.http.aclose()
+        await app.ctx.store.close()
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> JSONResponse:
+        down = [name for name, ok in [
+            ("database", await _database_up(app.ctx.store)),
+            ("rasa", await app.ctx.rasa.healthy()),
+            ("actions", await action_server_up(app.ctx.http, settings.action_url)),
+        ] if not ok]
+        if down:
+            return json({"status": "unavailable", "down": down}, status=503)
+        return json({"status": "ok"})
+
+    @app.on_response
+    async def no_store(request: Request, response) -> None:
+        # Everything the portal serves is about a family or a worker's cases.
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+
+    app.blueprint(api.blueprint)
+    app.blueprint(chat.blueprint)
+    app.blueprint(internal.blueprint)
+    return app
+
+
+async def _database_up(store: Store) -> bool:
+    try:
+        await store.ping()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "down" for the health check
+        return False
+

@@ -1,0 +1,97 @@
+"""The internal endpoint: only the action server, holding the shared secret, may call it.
+
+It is how the assistant hands each answer to the draft-map store as soon as it is given.
+Writes are idempotent (one answer per respondent and question key), so a retried call
+never stores an answer twice.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from sanic import Blueprint, Request
+from sanic.response import JSONResponse, json
+
+from bot.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS
+from bot.portal.errors import error, not_found
+from bot.security_compare import secrets_match
+from bot.store import Closed, NotFound
+
+blueprint = Blueprint("internal", url_prefix="/internal/v1")
+
+
+def secret_required(handler):
+    @wraps(handler)
+    async def wrapper(request: Request, *args, **kwargs):
+        expected = request.app.ctx.settings.internal_secret
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets_match(given.strip(), expected):
+            return error(401, "Not allowed.")
+        try:
+            return await handler(request, *args, **kwargs)
+        except NotFound:
+            return not_found()
+        except Closed:
+            return error(409, "These answers were already sent, or the link was closed.")
+
+    return wrapper
+
+
+@blueprint.get("/conversations/<conversation_id:str>")
+@secret_required
+async def conversation(request: Request, conversation_id: str) -> JSONResponse:
+    found = await request.app.ctx.store.conversation(conversation_id)
+    return json({"role": found.role, "name": found.name, "child_name": found.child_name,
+                 "status": found.status})
+
+
+@blueprint.get("/conversations/<conversation_id:str>/answers")
+@secret_required
+async def answers(request: Request, conversation_id: str) -> JSONResponse:
+    return json({"answers": await request.app.ctx.store.answers(conversation_id)})
+
+
+@blueprint.put("/conversations/<conversation_id:str>/answers/<key:str>")
+@secret_required
+async def save_answer(request: Request, conversation_id: str, key: str) -> JSONResponse:
+    body = request.json if isinstance(request.json, dict) else {}
+    problem = _answer_problem(key, body)
+    if problem:
+        return error(422, problem)
+    saved = await request.app.ctx.store.save_answer(
+        conversation_id, key, body["kind"], body["question"], body["text"],
+        value=body.get("value"), section=body.get("section"),
+        category=body.get("category"), house=body.get("house"))
+    return json(saved)
+
+
+@blueprint.delete("/conversations/<conversation_id:str>/answers/<key:str>")
+@secret_required
+async def remove_answer(request: Request, conversation_id: str, key: str) -> JSONResponse:
+    removed = await request.app.ctx.store.remove_answer(conversation_id, key)
+    return json({"removed": removed})
+
+
+@blueprint.post("/conversations/<conversation_id:str>/submit")
+@secret_required
+async def submit(request: Request, conversation_id: str) -> JSONResponse:
+    submitted_at = await request.app.ctx.store.submit(conversation_id)
+    return json({"status": "submitted", "submitted_at": submitted_at})
+
+
+def _answer_problem(key: str, body: dict) -> str | None:
+    checks = [
+        (len(key) <= 80, "key too long"),
+        (body.get("kind") in ANSWER_KINDS, "kind"),
+        (isinstance(body.get("question"), str), "question"),
+        (isinstance(body.get("text"), str) and body["text"].strip() != "", "text"),
+        (body.get("value") is None or (isinstance(body["value"], int)
+                                       and 0 <= body["value"] <= 10), "value"),
+        (body.get("section") in (*SECTIONS, None), "section"),
+        (body.get("category") in (*CATEGORIES, None), "category"),
+        (body.get("house") in (*HOUSES, None), "house"),
+        (body.get("kind") != "item" or body.get("section") or body.get("house"),
+         "an item needs a section or a house"),
+    ]
+    wrong = [name for ok, name in checks if not ok]
+    return f"Invalid answer: {', '.join(wrong)}." if wrong else None

@@ -1,0 +1,156 @@
+"""The OpenAPI document of the public API (contract: shared/contract/public-interface.md)."""
+
+from __future__ import annotations
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return _json(_ref("Error"), description)
+
+
+_BEARER = [{"bearer": []}]
+_STR = {"type": "string"}
+_NSTR = {"type": ["string", "null"]}
+_TIME = {"type": "string", "format": "date-time"}
+_NTIME = {"type": ["string", "null"], "format": "date-time"}
+_AUTH_ERRORS = {"401": _error("Not signed in"), "404": _error("Not found")}
+
+
+def _path_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": _STR}
+
+
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+_SCHEMAS = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": _STR}},
+    "Case": {"type": "object", "required": ["id", "reference", "child_name", "created_at"],
+             "properties": {"id": _STR, "reference": _STR, "child_name": _STR,
+                            "created_at": _TIME}},
+    "Respondent": {"type": "object", "required": ["id", "role", "name", "status"],
+                   "properties": {"id": _STR, "role": _STR, "name": _STR,
+                                  "status": {"enum": ["invited", "in_progress", "submitted"]},
+                                  "submitted_at": _NTIME}},
+    "Item": {"type": "object",
+             "required": ["id", "respondent_id", "section", "text", "original_text",
+                          "question", "confidence", "status", "created_at"],
+             "properties": {
+                 "id": _STR, "respondent_id": _STR,
+                 "section": {"enum": ["worries", "working_well", "needs"]},
+                 "category": {"enum": ["harm", "danger", "complicating", "strength", "safety",
+                                       "goal", "next_step", None]},
+                 "house": {"enum": ["worries", "good_things", "dreams", None]},
+                 "text": _STR, "original_text": _STR, "question": _STR,
+                 "confidence": {"type": "number"},
+                 "status": {"enum": ["draft", "accepted", "rejected"]},
+                 "created_at": _TIME}},
+    "Message": {"type": "object", "required": ["text"],
+                "properties": {"text": _STR, "custom": {"type": "object"},
+                               "buttons": {"type": "array", "items": {
+                                   "type": "object", "required": ["title", "payload"],
+                                   "properties": {"title": _STR, "payload": _STR}}}}},
+}
+
+_MAP = {"type": "object",
+        "required": ["schema", "case", "generated_at", "respondents", "items", "scales",
+                     "network", "flags"],
+        "properties": {
+            "schema": {"const": "mapbot.draft-map/1"},
+            "case": {"type": "object"}, "generated_at": _TIME,
+            "respondents": {"type": "array", "items": _ref("Respondent")},
+            "items": {"type": "array", "items": _ref("Item")},
+            "scales": {"type": "array", "items": {"type": "object", "properties": {
+                "respondent_id": _STR, "question": _STR,
+                "value": {"type": "integer", "minimum": 0, "maximum": 10},
+                "why": _NSTR, "one_point_higher": _NSTR}}},
+            "network": {"type": "array", "items": {"type": "object", "properties": {
+                "respondent_id": _STR, "name": _STR, "relationship": _NSTR,
+                "how_they_help": _NSTR}}},
+            "flags": {"type": "array", "items": {"type": "object"}}}}
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "MapBot", "version": "1"},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": _SCHEMAS,
+    },
+    "paths": {
+        "/api/v1/login": {"post": {
+            "requestBody": _body({"type": "object", "required": ["username", "password"],
+                                  "properties": {"username": _STR, "password": _STR}}),
+            "responses": {
+                "200": _json({"type": "object", "required": ["token", "expires_at"],
+                              "properties": {"token": _STR, "expires_at": _TIME}}),
+                "401": _error("Unknown user or wrong password (the same answer)"),
+                "422": _error("Malformed body")}}},
+        "/api/v1/cases": {
+            "post": {"security": _BEARER,
+                     "requestBody": _body({"type": "object",
+                                           "required": ["reference", "child_name"],
+                                           "properties": {"reference": _STR,
+                                                          "child_name": _STR}}),
+                     "responses": {"201": _json(_ref("Case"), "Created"),
+                                   "401": _error("Not signed in"),
+                                   "422": _error("Malformed body")}},
+            "get": {"security": _BEARER,
+                    "responses": {"200": _json({"type": "object", "properties": {
+                        "cases": {"type": "array", "items": _ref("Case")}}}),
+                        "401": _error("Not signed in")}}},
+        "/api/v1/cases/{id}": {"get": {
+            "security": _BEARER, "parameters": [_path_param("id")],
+            "responses": {"200": _json({"allOf": [_ref("Case"), {"type": "object", "properties": {
+                "respondents": {"type": "array", "items": _ref("Respondent")}}}]}),
+                **_AUTH_ERRORS}}},
+        "/api/v1/cases/{id}/invitations": {"post": {
+            "security": _BEARER, "parameters": [_path_param("id")],
+            "requestBody": _body({"type": "object", "required": ["role", "name"], "properties": {
+                "role": {"enum": ["parent", "carer", "network", "young_person", "child"]},
+                "name": _STR}}),
+            "responses": {"201": _json({"type": "object", "required": [
+                "id", "token", "url", "role", "name", "expires_at"], "properties": {
+                "id": _STR, "token": _STR, "url": _STR, "role": _STR, "name": _STR,
+                "expires_at": _TIME}}, "Created"), **_AUTH_ERRORS,
+                "422": _error("Malformed body")}}},
+        "/api/v1/invitations/{id}": {"delete": {
+            "security": _BEARER, "parameters": [_path_param("id")],
+            "responses": {"204": {"description": "Revoked"}, **_AUTH_ERRORS}}},
+        "/api/v1/cases/{id}/map": {"get": {
+            "security": _BEARER, "parameters": [_path_param("id")],
+            "responses": {"200": _json(_MAP), **_AUTH_ERRORS}}},
+        "/api/v1/items/{id}": {"patch": {
+            "security": _BEARER, "parameters": [_path_param("id")],
+            "requestBody": _body({"type": "object", "properties": {
+                "section": _SCHEMAS["Item"]["properties"]["section"],
+                "category": _SCHEMAS["Item"]["properties"]["category"],
+                "status": _SCHEMAS["Item"]["properties"]["status"], "text": _STR}}),
+            "responses": {"200": _json(_ref("Item")), **_AUTH_ERRORS,
+                          "422": _error("Malformed body")}}},
+        "/api/v1/chat/{token}/messages": {"post": {
+            "parameters": [_path_param("token")],
+            "requestBody": _body({"type": "object", "required": ["text"],
+                                  "properties": {"text": {"type": "string",
+                                                          "maxLength": 4000}}}),
+            "responses": {
+                "200": _json({"type": "object", "required": ["messages"], "properties": {
+                    "messages": {"type": "array", "items": _ref("Message")}}}),
+                "404": _error("Unknown link"), "410": _error("Revoked or expired link"),
+                "422": _error("Malformed body, empty text or text too long"),
+                "429": _error("Too many messages"),
+                "503": _error("The assistant is not available; send again in a moment")}}},
+        "/healthz": {"get": {"responses": {
+            "200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}),
+            "503": _json({"type": "object", "properties": {
+                "status": _STR, "down": {"type": "array", "items": _STR}}},
+                "A service is down")}}},
+    },
+}

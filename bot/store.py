@@ -1,0 +1,388 @@
+"""The draft-map store: every read and write of the portal's database.
+
+Async SQLAlchemy throughout, so no database call blocks the portal's event loop.
+Each public method opens its own short session; nothing is shared between requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from bot import draft_map
+from bot.draft_map import AnswerView, iso
+from bot.models import (
+    Answer,
+    Base,
+    Case,
+    CaseAccess,
+    Item,
+    LoginToken,
+    Message,
+    Respondent,
+    Worker,
+    utcnow,
+)
+from bot.security import hash_password, new_token, token_hash, verify_password
+
+ROLES = ("parent", "carer", "network", "young_person", "child")
+CHILD_ROLES = ("young_person", "child")
+
+
+class NotFound(Exception):
+    """The thing does not exist, or this caller may not know that it does."""
+
+
+class Closed(Exception):
+    """The invitation was revoked, has expired, or the answers were already sent."""
+
+
+def async_url(url: str) -> str:
+    """Accept ordinary database URLs and pick the async driver for them."""
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What the assistant may know about the person it is talking to."""
+
+    respondent_id: str
+    conversation_id: str
+    role: str
+    name: str
+    child_name: str
+    status: str
+
+
+class Store:
+    def __init__(self, database_url: str, pool_size: int = 5) -> None:
+        url = async_url(database_url)
+        options: dict = {"pool_pre_ping": True}
+        if url.startswith("postgresql"):
+            options |= {"pool_size": pool_size, "max_overflow": pool_size * 2}
+        self.engine = create_async_engine(url, **options)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def create_schema(self) -> None:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> None:
+        async with self.sessions() as session:
+            await session.execute(select(1))
+
+    # Workers and login ---------------------------------------------------------------
+
+    async def add_worker(self, username: str, password: str, is_admin: bool = False) -> str:
+        password_hash = await asyncio.to_thread(hash_password, password)
+        async with self.sessions.begin() as session:
+            worker = Worker(username=username, password_hash=password_hash, is_admin=is_admin)
+            session.add(worker)
+            await session.flush()
+            return worker.id
+
+    async def login(self, username: str, password: str, hours: int) -> tuple[str, datetime] | None:
+        async with self.sessions() as session:
+            worker = await session.scalar(select(Worker).where(Worker.username == username))
+        stored = worker.password_hash if worker else None
+        if not await asyncio.to_thread(verify_password, stored, password) or worker is None:
+            return None
+        token = new_token()
+        expires_at = utcnow() + timedelta(hours=hours)
+        async with self.sessions.begin() as session:
+            session.add(LoginToken(token_hash=token_hash(token), worker_id=worker.id,
+                                   expires_at=expires_at))
+        return token, expires_at
+
+    async def worker_for_token(self, token: str) -> Worker | None:
+        async with self.sessions() as session:
+            row = await session.get(LoginToken, token_hash(token))
+            if row is None or _aware(row.expires_at) <= utcnow():
+                return None
+            return await session.get(Worker, row.worker_id)
+
+    # Cases and invitations -----------------------------------------------------------
+
+    async def create_case(self, worker: Worker, reference: str, child_name: str) -> dict:
+        async with self.sessions.begin() as session:
+            case = Case(reference=reference, child_name=child_name, created_by=worker.id)
+            session.add(case)
+            await session.flush()
+            return self._case_json(case)
+
+    async def list_cases(self, worker: Worker) -> list[dict]:
+        async with self.sessions() as session:
+            cases = await session.scalars(
+                select(Case).where(self._visible_to(worker)).order_by(Case.created_at.desc())
+            )
+            return [self._case_json(case) for case in cases]
+
+    async def case_detail(self, worker: Worker, case_id: str) -> dict:
+        async with self.sessions() as session:
+            case = await self._case_for(session, worker, case_id)
+            respondents = await self._respondents(session, case.id)
+            return self._case_json(case) | {
+                "respondents": [self._respondent_json(r) for r in respondents]
+            }
+
+    async def create_invitation(
+        self, worker: Worker, case_id: str, role: str, name: str, days: int
+    ) -> tuple[dict, str]:
+        token = new_token()
+        async with self.sessions.begin() as session:
+            case = await self._case_for(session, worker, case_id)
+            respondent = Respondent(
+                case_id=case.id, role=role, name=name, token_hash=token_hash(token),
+                expires_at=utcnow() + timedelta(days=days),
+            )
+            session.add(respondent)
+            await session.flush()
+            return self._respondent_json(respondent), token
+
+    async def revoke_invitation(self, worker: Worker, invitation_id: str) -> None:
+        async with self.sessions.begin() as session:
+            respondent = await session.get(Respondent, invitation_id)
+            if respondent is None:
+                raise NotFound
+            await self._case_for(session, worker, respondent.case_id)
+            if respondent.revoked_at is None:
+                respondent.revoked_at = utcnow()
+
+    # Family side ---------------------------------------------------------------------
+
+    async def respondent_for_token(self, token: str) -> Respondent:
+        """The respondent a chat token opens; NotFound or Closed otherwise."""
+        async with self.sessions() as session:
+            respondent = await session.scalar(
+                select(Respondent).where(Respondent.token_hash == token_hash(token))
+            )
+        if respondent is None:
+            raise NotFound
+        if respondent.revoked_at is not None or _aware(respondent.expires_at) <= utcnow():
+            raise Closed
+        return respondent
+
+    async def mark_started(self, respondent_id: str) -> None:
+        async with self.sessions.begin() as session:
+            respondent = await session.get(Respondent, respondent_id)
+            if respondent.started_at is None:
+                respondent.started_at = utcnow()
+            if respondent.status == "invited":
+                respondent.status = "in_progress"
+
+    async def record_messages(self, respondent_id: str, person_text: str,
+                              bot_texts: list[str]) -> None:
+        async with self.sessions.begin() as session:
+            session.add(Message(respondent_id=respondent_id, sender="person", text=person_text))
+            session.add_all(
+                Message(respondent_id=respondent_id, sender="bot", text=text) for text in bot_texts
+            )
+
+    async def conversation(self, conversation_id: str) -> Conversation:
+        async with self.sessions() as session:
+            respondent = await self._by_conversation(session, conversation_id)
+            case = await session.get(Case, respondent.case_id)
+            return Conversation(
+                respondent.id, respondent.conversation_id, respondent.role, respondent.name,
+                case.child_name, respondent.status,
+            )
+
+    async def save_answer(self, conversation_id: str, key: str, kind: str, question: str,
+                          text: str, value: int | None = None, section: str | None = None,
+                          category: str | None = None, house: str | None = None) -> dict:
+        """Insert or replace the answer to one question: the same call twice stores one."""
+        try:
+            return await self._save_answer(conversation_id, key, kind, question, text, value,
+                                           section, category, house)
+        except IntegrityError:
+            # Two identical calls raced to insert; the second now finds the first's row.
+            return await self._save_answer(conversation_id, key, kind, question, text, value,
+                                           section, category, house)
+
+    async def _save_answer(self, conversation_id, key, kind, question, text, value,
+                           section, category, house) -> dict:
+        async with self.sessions.begin() as session:
+            respondent = await self._open_respondent(session, conversation_id)
+            answer = await session.scalar(select(Answer).where(
+                Answer.respondent_id == respondent.id, Answer.question_key == key))
+            if answer is not None and (answer.text, answer.value, answer.question) == (
+                    text, value, question):
+                return self._answer_json(answer)  # a retry: nothing changes
+            if answer is None:
+                answer = Answer(respondent_id=respondent.id, question_key=key,
+                                position=await self._next_position(session, respondent.id))
+                session.add(answer)
+            answer.kind, answer.question, answer.text, answer.value = kind, question, text, value
+            answer.section, answer.category, answer.house = section, category, house
+            answer.updated_at = utcnow()
+            await session.flush()
+            await self._rebuild_items(session, respondent.id, answer)
+            return self._answer_json(answer)
+
+    async def remove_answer(self, conversation_id: str, key: str) -> bool:
+        async with self.sessions.begin() as session:
+            respondent = await self._open_respondent(session, conversation_id)
+            result = await session.execute(delete(Answer).where(
+                Answer.respondent_id == respondent.id, Answer.question_key == key))
+            await session.execute(delete(Item).where(
+                Item.respondent_id == respondent.id,
+                Item.answer_id.not_in(select(Answer.id))))
+            return result.rowcount > 0
+
+    async def answers(self, conversation_id: str) -> list[dict]:
+        async with self.sessions() as session:
+            respondent = await self._by_conversation(session, conversation_id)
+            rows = await session.scalars(select(Answer).where(
+                Answer.respondent_id == respondent.id).order_by(Answer.position))
+            return [self._answer_json(answer) for answer in rows]
+
+    async def submit(self, conversation_id: str) -> str:
+        """Mark the answers as sent to the worker; sending twice keeps the first time."""
+        async with self.sessions.begin() as session:
+            respondent = await self._by_conversation(session, conversation_id)
+            if respondent.submitted_at is None:
+                respondent.submitted_at = utcnow()
+                respondent.status = "submitted"
+            return iso(respondent.submitted_at)
+
+    # The map -------------------------------------------------------------------------
+
+    async def draft_map(self, worker: Worker, case_id: str) -> dict:
+        async with self.sessions() as session:
+            case = await self._case_for(session, worker, case_id)
+            respondents = await self._respondents(session, case.id)
+            sent = [r.id for r in respondents if r.status == "submitted"]
+            items = await session.scalars(select(Item).where(Item.respondent_id.in_(sent))
+                                          .order_by(Item.created_at, Item.position))
+            answers = await session.scalars(select(Answer).where(
+                Answer.respondent_id.in_(sent)).order_by(Answer.position))
+            views = [AnswerView(a.respondent_id, a.question_key, a.kind, a.question, a.text,
+                                a.value) for a in answers]
+            return {
+                "schema": draft_map.SCHEMA,
+                "case": {"id": case.id, "reference": case.reference,
+                         "child_name": case.child_name},
+                "generated_at": iso(utcnow()),
+                "respondents": [self._respondent_json(r, full=False) for r in respondents],
+                "items": [self._item_json(item) for item in items],
+                "scales": draft_map.scales_from_answers(views),
+                "network": draft_map.network_from_answers(views),
+                "flags": [],
+            }
+
+    async def update_item(self, worker: Worker, item_id: str, changes: dict) -> dict:
+        async with self.sessions.begin() as session:
+            item = await session.get(Item, item_id)
+            if item is None:
+                raise NotFound
+            respondent = await session.get(Respondent, item.respondent_id)
+            await self._case_for(session, worker, respondent.case_id)
+            if respondent.status != "submitted":
+                raise NotFound  # not on the map yet, so not the worker's to see
+            for field in ("section", "category", "status", "text"):
+                if field in changes:
+                    setattr(item, field, changes[field])
+            return self._item_json(item)
+
+    # Helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _visible_to(worker: Worker):
+        shared = select(CaseAccess.case_id).where(CaseAccess.worker_id == worker.id)
+        return or_(Case.created_by == worker.id, Case.id.in_(shared))
+
+    async def _case_for(self, session: AsyncSession, worker: Worker, case_id: str) -> Case:
+        case = await session.scalar(
+            select(Case).where(Case.id == case_id, self._visible_to(worker)))
+        if case is None:
+            raise NotFound
+        return case
+
+    @staticmethod
+    async def _respondents(session: AsyncSession, case_id: str) -> list[Respondent]:
+        rows = await session.scalars(select(Respondent).where(
+            Respondent.case_id == case_id).order_by(Respondent.created_at))
+        return list(rows)
+
+    @staticmethod
+    async def _by_conversation(session: AsyncSession, conversation_id: str) -> Respondent:
+        respondent = await session.scalar(select(Respondent).where(
+            Respondent.conversation_id == conversation_id))
+        if respondent is None:
+            raise NotFound
+        return respondent
+
+    async def _open_respondent(self, session: AsyncSession, conversation_id: str) -> Respondent:
+        respondent = await self._by_conversation(session, conversation_id)
+        if respondent.submitted_at is not None or respondent.revoked_at is not None:
+            raise Closed
+        return respondent
+
+    @staticmethod
+    async def _next_position(session: AsyncSession, respondent_id: str) -> int:
+        rows = await session.scalars(select(Answer.position).where(
+            Answer.respondent_id == respondent_id).order_by(Answer.position.desc()).limit(1))
+        last = rows.first()
+        return 0 if last is None else last + 1
+
+    @staticmethod
+    async def _rebuild_items(session: AsyncSession, respondent_id: str, answer: Answer) -> None:
+        await session.execute(delete(Item).where(Item.answer_id == answer.id))
+        if answer.kind != "item":
+            return
+        drafts = draft_map.items_from_answer(answer.text, answer.question, answer.section,
+                                             answer.category, answer.house)
+        session.add_all(
+            Item(answer_id=answer.id, respondent_id=respondent_id, section=d.section,
+                 category=d.category, house=d.house, text=d.text, original_text=d.text,
+                 question=d.question, confidence=d.confidence,
+                 position=answer.position * 100 + index)
+            for index, d in enumerate(drafts)
+        )
+
+    @staticmethod
+    def _case_json(case: Case) -> dict:
+        return {"id": case.id, "reference": case.reference, "child_name": case.child_name,
+                "created_at": iso(case.created_at)}
+
+    @staticmethod
+    def _respondent_json(respondent: Respondent, full: bool = True) -> dict:
+        data = {"id": respondent.id, "role": respondent.role, "name": respondent.name,
+                "status": respondent.status, "submitted_at": iso(respondent.submitted_at)}
+        if full:
+            data |= {"expires_at": iso(respondent.expires_at),
+                     "revoked_at": iso(respondent.revoked_at)}
+        return data
+
+    @staticmethod
+    def _answer_json(answer: Answer) -> dict:
+        return {"key": answer.question_key, "kind": answer.kind, "question": answer.question,
+                "text": answer.text, "value": answer.value, "section": answer.section,
+                "category": answer.category, "house": answer.house}
+
+    @staticmethod
+    def _item_json(item: Item) -> dict:
+        return {"id": item.id, "respondent_id": item.respondent_id, "section": item.section,
+                "category": item.category, "house": item.house, "text": item.text,
+                "original_text": item.original_text, "question": item.question,
+                "confidence": item.confidence, "status": item.status,
+                "created_at": iso(item.created_at)}
