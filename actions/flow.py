@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -200,13 +201,13 @@ class ActionRecover(Action):
         return [FollowupAction("action_listen")]
 
 
-class SayAction(Action):
-    """Says one text from texts.yml; used by rules."""
+class SayAction(Action, ABC):
+    """Says one text from texts.yml; one subclass per text that rules use (below)."""
 
     key = ""
 
-    def name(self) -> str:
-        return f"action_say_{self.key}"
+    @abstractmethod
+    def name(self) -> str: ...
 
     async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
         utter(dispatcher, person(tracker), self.key)
@@ -215,4 +216,11 @@ class SayAction(Action):
 
 SAY_KEYS = ["ready", "explain_ready", "not_ready", "confirm_stop", "stopped", "stopped_review",
             "resume", "review_choices", "already_sent"]
-SAY_ACTIONS = [type(f"Say_{key}", (SayAction,), {"key": key}) for key in SAY_KEYS]
+
+
+def _say_action(key: str) -> type[SayAction]:
+    action_name = f"action_say_{key}"
+    return type(f"Say_{key}", (SayAction,), {"key": key, "name": lambda self: action_name})
+
+
+SAY_ACTIONS = [_say_action(key) for key in SAY_KEYS]

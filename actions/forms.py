@@ -6,6 +6,7 @@ end of the conversation; the portal stores it once however often it is sent.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -42,11 +43,13 @@ def question_asked(slot: str, who: Person) -> str:
 
 # Asking ---------------------------------------------------------------------------------
 
-class AskQuestion(Action):
+class AskQuestion(Action, ABC):
+    """Asks one question; one subclass per question slot (below)."""
+
     slot = ""
 
-    def name(self) -> str:
-        return f"action_ask_{self.slot}"
+    @abstractmethod
+    def name(self) -> str: ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
@@ -90,7 +93,8 @@ class AskQuestion(Action):
 
 
 def _ask_action(slot: str) -> type[AskQuestion]:
-    return type(f"Ask_{slot}", (AskQuestion,), {"slot": slot})
+    action_name = f"action_ask_{slot}"
+    return type(f"Ask_{slot}", (AskQuestion,), {"slot": slot, "name": lambda self: action_name})
 
 
 ASK_ACTIONS = [_ask_action(slot) for slot in [*QUESTIONS, "new_text"]]
@@ -168,8 +172,8 @@ class _QuestionForm(FormValidationAction):
             if f"validate_{slot}" not in cls.__dict__:  # a form's own validator wins
                 setattr(cls, f"validate_{slot}", _slot_validator(slot))
 
-    def name(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> str: ...
 
 
 class ValidateAdultForm(_QuestionForm):

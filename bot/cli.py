@@ -83,12 +83,14 @@ def _run(args: argparse.Namespace) -> int:
     train(settings, log=VAR_DIR / "logs" / "train.log")
     stack = Stack(settings, VAR_DIR / "logs")
     started = time.monotonic()
-    stack.start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the services on TERM too
     try:
+        stack.start()
         stack.wait_healthy()
         print(f"MapBot is running ({time.monotonic() - started:.0f}s to healthy): "
               f"{settings.base_url}/  (logs in var/logs; press Ctrl-C to stop)", flush=True)
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        while True:
+            time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:

@@ -34,6 +34,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def with_secrets(settings: Settings) -> Settings:
     """Fill empty shared secrets with random ones for this run (development only)."""
     from dataclasses import replace
@@ -154,9 +164,17 @@ class Stack:
             "portal": [sys.executable, "-m", "bot.cli", "serve"],
         }
 
+    def ports(self) -> dict[str, int]:
+        return {"actions": self.settings.action_port, "rasa": self.settings.rasa_port,
+                "portal": self.settings.port}
+
     def start(self, *names: str) -> None:
         env = service_env(self.settings)
-        for name in names or ("actions", "rasa", "portal"):
+        names = names or ("actions", "rasa", "portal")
+        for name in names:
+            if not port_is_free(self.ports()[name]):
+                raise RuntimeError(f"port {self.ports()[name]} for {name} is already in use")
+        for name in names:
             with _log_file(self.log_dir / f"{name}.log") as stream:
                 self.processes[name] = subprocess.Popen(
                     self.commands()[name], cwd=ROOT, env=env, stdout=stream,

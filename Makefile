@@ -1,0 +1,49 @@
+# `make run` and `make test` set up whatever is missing, then do their job.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export LOG_LEVEL_LIBRARIES := ERROR
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+PORTAL_VENV := .venv
+RASA_VENV := .venv-rasa
+RASA := $(RASA_VENV)/bin/rasa
+MODEL := models/mapbot.tar.gz
+
+.PHONY: help setup run train test lint clean
+
+help:
+	@echo "make run   - set up, train if the data changed, start MapBot"
+	@echo "make test  - set up and run the whole test suite"
+
+# Python 3.11 for the portal, Python 3.10 for Rasa (pyenv provides both; see .python-version).
+$(PORTAL_VENV)/.installed: pyproject.toml
+	python3.11 -m venv $(PORTAL_VENV)
+	$(PORTAL_VENV)/bin/pip install --quiet --upgrade pip
+	$(PORTAL_VENV)/bin/pip install --quiet -e '.[portal,test]'
+	touch $@
+
+$(RASA_VENV)/.installed: pyproject.toml
+	python3.10 -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade pip
+	$(RASA_VENV)/bin/pip install --quiet -e '.[rasa,rasa-test]'
+	touch $@
+
+setup: $(PORTAL_VENV)/.installed $(RASA_VENV)/.installed
+
+train: setup
+	$(PORTAL_VENV)/bin/mapbot train
+
+run: setup
+	$(PORTAL_VENV)/bin/mapbot run
+
+lint: setup
+	$(PORTAL_VENV)/bin/ruff check bot actions tests
+
+test: setup
+	bash tests/run_all.sh
+
+clean:
+	rm -rf $(PORTAL_VENV) $(RASA_VENV) models results var tests/artifacts
