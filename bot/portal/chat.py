@@ -23,8 +23,7 @@ blueprint = Blueprint("chat")
 
 GONE = "This link no longer works. Please ask your social worker for a new one."
 UNKNOWN = "We could not find this link. Please check it, or ask your social worker."
-TRY_AGAIN = ("Sorry, something went wrong on our side. Your message was not lost: "
-             "please send it again in a moment.")
+TRY_AGAIN = "Sorry, something went wrong on our side. Please send your message again in a moment."
 SLOW_DOWN = "You are sending messages very fast. Please wait a moment, then try again."
 RATE_LIMIT = 30  # messages per invitation per minute: far above any person typing
 

@@ -237,8 +237,8 @@ def normalise(text: str, rules: Rules | None = None) -> Normalised:
     parts: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for token, start, end in tokens:
-        for word in _normalise_token(token, rules):
+    for index, (token, start, end) in enumerate(tokens):
+        for word in _token_words(tokens, index, rules):
             if parts:
                 parts.append(" ")
                 starts.append(start)
@@ -333,9 +333,18 @@ def _merge_run(run: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     return [("".join(letters), run[0][1], run[-1][2])]
 
 
-def _normalise_token(token: str, rules: Rules) -> tuple[str, ...]:
+def _token_words(tokens: list[tuple[str, int, int]], index: int, rules: Rules) -> tuple[str, ...]:
+    token = tokens[index][0]
+    if token.isdigit() and not _between_words(tokens, index):
+        return (token,)  # "2" is "to" in "want 2 die", but not in "2-1" or "2 days"
     # Cached per rules object: the same few thousand words make up most messages.
     return _normalise_token_cached(token, rules)
+
+
+def _between_words(tokens: list[tuple[str, int, int]], index: int) -> bool:
+    if index == 0 or index + 1 >= len(tokens):
+        return False
+    return tokens[index - 1][0].isalpha() and tokens[index + 1][0].isalpha()
 
 
 @lru_cache(maxsize=65536)

@@ -1,0 +1,200 @@
+"""The three real services, started once per test session on free ports.
+
+The model is trained once (or reused when the training data is unchanged), the
+database is a fresh SQLite file, or a fresh PostgreSQL database when
+MAPBOT_TEST_POSTGRES_URL is set (as in CI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import psycopg
+import pytest
+import yaml
+
+from bot.config import ROOT, Settings
+from bot.stack import Stack, free_port, service_env, train
+
+WORKER_PASSWORD = "correct horse battery staple"
+
+
+def _fresh_postgres(server_url: str, name: str) -> str:
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_postgres(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    server = os.environ.get("MAPBOT_TEST_POSTGRES_URL")
+    if not server:
+        folder = tmp_path_factory.mktemp("db")
+        yield f"sqlite:///{folder / 'mapbot.db'}", f"sqlite:///{folder / 'trackers.db'}"
+        return
+    suffix = secrets.token_hex(4)
+    names = [f"mapbot_e2e_{suffix}", f"mapbot_e2e_trackers_{suffix}"]
+    urls = [_fresh_postgres(server, name) for name in names]
+    yield urls[0], urls[1]
+    for name in names:
+        _drop_postgres(server, name)
+
+
+@pytest.fixture(scope="session")
+def stack(databases, tmp_path_factory) -> Iterator[Stack]:
+    portal_port = free_port()
+    settings = Settings(
+        port=portal_port, database_url=databases[0], tracker_database_url=databases[1],
+        rasa_url=f"http://127.0.0.1:{free_port()}", action_port=free_port(),
+        action_secret=secrets.token_urlsafe(32), internal_secret=secrets.token_urlsafe(32),
+    )
+    logs = ROOT / "tests" / "artifacts" / "logs"
+    train(settings, log=logs / "train.log")
+    services = Stack(settings, logs)
+    services.start()
+    try:
+        services.wait_healthy()
+        add_worker(settings, "worker1")
+        add_worker(settings, "worker2")
+        yield services
+    finally:
+        services.stop()
+
+
+def add_worker(settings: Settings, username: str) -> None:
+    """Through the real command line, as an administrator would."""
+    subprocess.run([sys.executable, "-m", "bot.cli", "worker", "add", username,
+                    "--password-stdin"], input=WORKER_PASSWORD + "\n", text=True, check=True,
+                   cwd=ROOT, env=service_env(settings), capture_output=True)
+
+
+@dataclass
+class Family:
+    """One invited person talking through the public chat endpoint."""
+
+    client: httpx.Client
+    token: str
+    invitation_id: str
+    transcript: list[tuple[str, list[dict]]] = field(default_factory=list)
+
+    def post(self, text: str) -> httpx.Response:
+        return self.client.post(f"/api/v1/chat/{self.token}/messages", json={"text": text})
+
+    def say(self, text: str) -> list[dict]:
+        response = self.post(text)
+        assert response.status_code == 200, (text, response.status_code, response.text)
+        messages = response.json()["messages"]
+        self.transcript.append((text, messages))
+        return messages
+
+
+@dataclass
+class Worker:
+    client: httpx.Client
+    headers: dict[str, str]
+
+    def new_case(self, child_name: str = "Jamie", reference: str = "C-100") -> str:
+        response = self.client.post("/api/v1/cases", headers=self.headers,
+                                    json={"reference": reference, "child_name": child_name})
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def invite(self, case_id: str, role: str, name: str) -> Family:
+        response = self.client.post(f"/api/v1/cases/{case_id}/invitations",
+                                    headers=self.headers, json={"role": role, "name": name})
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Family(self.client, body["token"], body["id"])
+
+    def map(self, case_id: str) -> dict:
+        response = self.client.get(f"/api/v1/cases/{case_id}/map", headers=self.headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def portal(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.port}", timeout=60) as client:
+        yield client
+
+
+def login(client: httpx.Client, username: str) -> Worker:
+    response = client.post("/api/v1/login",
+                           json={"username": username, "password": WORKER_PASSWORD})
+    assert response.status_code == 200, response.text
+    return Worker(client, {"Authorization": f"Bearer {response.json()['token']}"})
+
+
+@pytest.fixture
+def worker(portal: httpx.Client) -> Worker:
+    return login(portal, "worker1")
+
+
+@pytest.fixture
+def other_worker(portal: httpx.Client) -> Worker:
+    return login(portal, "worker2")
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(message["text"] for message in messages)
+
+
+def payloads(messages: list[dict]) -> list[str]:
+    return [button["payload"] for message in messages for button in message.get("buttons", [])]
+
+
+def asked(messages: list[dict]) -> str | None:
+    """The question key the assistant asked last, from its `custom` data."""
+    keys = [m["custom"]["question"] for m in messages if "question" in m.get("custom", {})]
+    return keys[-1] if keys else None
+
+
+
+def conversation_id(stack: Stack, family: Family) -> str:
+    """The Rasa sender id behind an invitation (only the portal knows it)."""
+    from bot.store import Store
+
+    async def find() -> str:
+        store = Store(stack.settings.database_url)
+        try:
+            return (await store.respondent_for_token(family.token)).conversation_id
+        finally:
+            await store.close()
+
+    return asyncio.run(find())
+
+
+def action_call(stack: Stack, family: Family, slot: str, text: str) -> dict:
+    """The call Rasa makes to validate an answer to `slot` in the adult form."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    user = {"event": "user", "text": text, "parse_data": {
+        "intent": {"name": "inform_strength", "confidence": 0.9}, "entities": [],
+        "text": text, "metadata": {"text": text}}}
+    slots = {"requested_slot": slot, slot: text, "role": "parent", "audience": "adult",
+             "name": "Kit", "child_name": "Jamie"}
+    return {"next_action": "validate_adult_form", "sender_id": conversation_id(stack, family),
+            "version": "3.6.21", "domain": domain, "tracker": {
+                "sender_id": conversation_id(stack, family), "slots": slots,
+                "latest_message": user["parse_data"], "events": [
+                    user, {"event": "slot", "name": slot, "value": text}],
+                "paused": False, "followup_action": None,
+                "active_loop": {"name": "adult_form"}, "latest_action_name": "action_listen"}}
+
+
+def call_action_server(stack: Stack, call: dict, secret: str | None = "") -> httpx.Response:
+    secret = stack.settings.action_secret if secret == "" else secret
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    return httpx.post(f"{stack.settings.action_url}/webhook", json=call, headers=headers,
+                      timeout=30)

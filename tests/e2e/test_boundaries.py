@@ -1,0 +1,75 @@
+"""Only the portal is public; the other services and the internal endpoint need secrets."""
+
+from __future__ import annotations
+
+import subprocess
+
+import httpx
+import pytest
+
+from bot.stack import Stack
+from tests.e2e.conftest import Worker, action_call, asked, call_action_server
+
+
+def _listening_addresses(port: int) -> set[str]:
+    lines = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    found = set()
+    for line in lines:
+        local = line.split()[3]
+        address, _, local_port = local.rpartition(":")
+        if local_port == str(port):
+            found.add(address)
+    return found
+
+
+@pytest.mark.parametrize("service", ["rasa", "actions"])
+def test_rasa_and_actions_listen_on_loopback_only(stack: Stack, service: str) -> None:
+    port = {"rasa": stack.settings.rasa_port, "actions": stack.settings.action_port}[service]
+    assert _listening_addresses(port) == {"127.0.0.1"}
+
+
+@pytest.mark.parametrize("path", ["/status", "/version", "/model/parse",
+                                  "/conversations/x/tracker", "/model"])
+def test_rasa_http_api_is_off(stack: Stack, path: str) -> None:
+    response = httpx.request("POST" if path in ("/model/parse",) else "GET",
+                             stack.settings.rasa_url + path, json={"text": "hi"})
+    assert response.status_code in (401, 403, 404, 405)
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret"])
+def test_action_server_refuses_calls_without_the_secret(stack: Stack, worker: Worker,
+                                                         secret: str | None) -> None:
+    case_id = worker.new_case()
+    family = worker.invite(case_id, "parent", "Bo")
+    family.say("hello")
+    family.say("yes")
+    call = action_call(stack, family, "like_child", "written by an attacker")
+    response = call_action_server(stack, call, secret=secret)
+    assert response.status_code == 401
+    assert "attacker" not in response.text  # no echo of the request
+    # Nothing was written: the real answer goes in, and it is the only one.
+    assert asked(family.say("She sings")) == "going_well"
+    messages = family.say("/skip")
+    while asked(messages):
+        messages = family.say("/skip")
+    family.say("/send")
+    assert [item["text"] for item in worker.map(case_id)["items"]] == ["She sings"]
+
+
+def test_internal_endpoint_needs_the_secret(stack: Stack, portal: httpx.Client,
+                                            worker: Worker) -> None:
+    case_id = worker.new_case()
+    family = worker.invite(case_id, "parent", "Cy")
+    family.say("hello")
+    from tests.e2e.conftest import conversation_id
+
+    path = f"/internal/v1/conversations/{conversation_id(stack, family)}"
+    answer = {"kind": "item", "question": "q", "text": "forged", "section": "worries"}
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic x"}):
+        assert portal.put(f"{path}/answers/like_child", json=answer,
+                          headers=headers).status_code == 401
+        assert portal.post(f"{path}/submit", headers=headers).status_code == 401
+        assert portal.get(path, headers=headers).status_code == 401
+    good = {"Authorization": f"Bearer {stack.settings.internal_secret}"}
+    assert portal.get(f"{path}/answers", headers=good).json() == {"answers": []}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` and CI run it. Stops at the first failing step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 LOG_LEVEL_LIBRARIES=ERROR
+export PYTHONWARNINGS=ignore
+# CI runs against PostgreSQL (a fresh database per run, made by the tests); a laptop
+# uses SQLite unless MAPBOT_TEST_POSTGRES_URL says otherwise.
+if [[ -n "${CI:-}" && -z "${MAPBOT_TEST_POSTGRES_URL:-}" ]]; then
+  export MAPBOT_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:5432/postgres"
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "ruff"
+.venv/bin/ruff check bot actions tests
+
+step "rasa data validate --fail-on-warnings"
+.venv-rasa/bin/rasa data validate --fail-on-warnings --quiet
+
+step "action unit tests (Rasa environment)"
+.venv-rasa/bin/python -m pytest tests/actions -q -p no:cacheprovider
+
+step "train the model (skipped when the training data is unchanged)"
+.venv/bin/mapbot train
+
+step "rasa test: conversations replayed against the model"
+.venv-rasa/bin/rasa test core --stories tests/stories --model models/mapbot.tar.gz \
+  --out results/core --fail-on-prediction-errors --quiet
+
+step "unit, portal and end-to-end tests (database: ${MAPBOT_TEST_POSTGRES_URL:+PostgreSQL}${MAPBOT_TEST_POSTGRES_URL:-SQLite})"
+.venv/bin/python -m pytest tests/unit tests/portal tests/e2e -q -p no:cacheprovider
