@@ -14,8 +14,8 @@ from html import escape
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, html, json
 
-from bot.portal.health import action_server_up
 from bot.portal.errors import error
+from bot.portal.health import action_server_up
 from bot.rasa_client import START_PAYLOAD, RasaUnavailable, clean_text, text_for_rasa
 from bot.store import Closed, NotFound
 

@@ -35,21 +35,21 @@ AUDIENCES = ("adult", "child")
 
 # Characters that render as nothing; people (and filters) use them to split
 # words so that keyword checks miss them.
-_ZERO_WIDTH = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff")
+_ZERO_WIDTH = frozenset(
+    "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+)
 _APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u02b9\u0060\u00b4\u2032\uff07")
 # Cyrillic/Greek letters that look Latin: copied text and "clever" spelling.
-_HOMOGLYPHS = {
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
-    "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "к": "k", "м": "m", "т": "t",
-    "н": "h", "в": "b", "ο": "o", "ι": "i", "α": "a", "ε": "e", "ѵ": "v",
-}
+_HOMOGLYPHS = dict(zip("аеорсухіјѕԁкмтнвοιαεѵ", "aeopcyxijsdkmthboiaev", strict=True))
 # Kept inside words so leetspeak and censoring can be undone later.
 _WORD_SYMBOLS = frozenset("@$*!|")
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
-                       "@": "a", "$": "s", "!": "i", "|": "i"})
+_LEET = str.maketrans("013457@$!|", "oieastasii")
 # Numbers with units ("10pm", "3rd", "12yo") and names with numbers ("ps5",
 # "year7") are real words: leave their digits alone.
-_NOT_LEET = re.compile(r"\d+(?:st|nd|rd|th|am|pm|yo|yrs?|y|s|k|m|x|kg|g|cm|mm|ft|mins?|hrs?|h|p|mph|lbs?|ml|gb|mb|d|ish)?|[a-z]{1,5}\d{1,4}")
+_NOT_LEET = re.compile(
+    r"\d+(?:st|nd|rd|th|am|pm|yo|yrs?|y|s|k|m|x|kg|g|cm|mm|ft|mins?|hrs?|h|p|mph|lbs?|ml|gb|mb|d|ish)?"
+    r"|[a-z]{1,5}\d{1,4}"
+)
 _LETTER_RUN = re.compile(r"([a-z])\1+")
 # Same, for pattern sources: never squash a letter that is part of an escape
 # such as "\bb" (word boundary then "b").
@@ -136,7 +136,9 @@ def _load_rules_cached(path: str) -> Rules:
     )
 
 
-def _compile_category(name: str, spec: Mapping[str, Any], words: Mapping[str, list[str]]) -> Category:
+def _compile_category(
+    name: str, spec: Mapping[str, Any], words: Mapping[str, list[str]]
+) -> Category:
     sources = [compile_source(p, words) for p in spec["patterns"]]
     exception_sources = [compile_source(p, words) for p in spec.get("exceptions") or []]
     patterns = tuple(_compile(src, name) for src in sources)
@@ -186,8 +188,11 @@ def _build_textspeak(table: Mapping[Any, Any]) -> dict[str, tuple[str, ...]]:
     return mapping
 
 
-def _build_vocab(categories: Iterable[Category], textspeak: Mapping[str, tuple[str, ...]],
-                 keywords: Iterable[str]) -> frozenset[str]:
+def _build_vocab(
+    categories: Iterable[Category],
+    textspeak: Mapping[str, tuple[str, ...]],
+    keywords: Iterable[str],
+) -> frozenset[str]:
     """Every word the patterns can match: used to repair censored and clipped words."""
     vocab: set[str] = set()
     for category in categories:
@@ -237,7 +242,7 @@ def normalise(text: str, rules: Rules | None = None) -> Normalised:
     parts: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for index, (token, start, end) in enumerate(tokens):
+    for index, (_token, start, end) in enumerate(tokens):
         for word in _token_words(tokens, index, rules):
             if parts:
                 parts.append(" ")
@@ -288,26 +293,26 @@ def _fold_unicode(char: str) -> str:
 def _tokenise(chars: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
     """Split into words; each word keeps the original span [start, end)."""
     tokens: list[tuple[str, int, int]] = []
-    current: list[str] = []
-    start = end = 0
-    for char, index in chars:
-        if char == " ":
-            if current:
-                tokens.append(("".join(current), start, end))
-                current = []
+    current: list[tuple[str, int]] = []
+    for char, index in [*chars, (" ", -1)]:
+        if char != " ":
+            current.append((char, index))
             continue
-        if not current:
-            start = index
-        current.append(char)
-        end = index + 1
-    if current:
-        tokens.append(("".join(current), start, end))
-    return [t for t in (_strip_symbols(tok) for tok in tokens) if t[0]]
+        word = _strip_symbols(current)
+        if word:
+            tokens.append(("".join(c for c, _ in word), word[0][1], word[-1][1] + 1))
+        current = []
+    return tokens
 
 
-def _strip_symbols(token: tuple[str, int, int]) -> tuple[str, int, int]:
+def _strip_symbols(word: list[tuple[str, int]]) -> list[tuple[str, int]]:
     # "*hugs*" and "help!!!" keep only the word; "k*ll" and "$ex" keep theirs.
-    return token[0].strip("!|*").lstrip("@"), token[1], token[2]
+    start, end = 0, len(word)
+    while start < end and word[start][0] in "!|*@":
+        start += 1
+    while end > start and word[end - 1][0] in "!|*":
+        end -= 1
+    return word[start:end]
 
 
 def _join_spaced_letters(tokens: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -382,7 +387,8 @@ def _repair(word: str, rules: Rules) -> str:
 def _uncensor(word: str, vocab: frozenset[str]) -> str:
     parts = [re.escape(p) for p in word.split("*")]
     matcher = re.compile("[a-z]{0,2}".join(parts))
-    candidates = sorted(w for w in vocab if matcher.fullmatch(w))
+    # Fewest filled-in letters first: "d*e" is "die" rather than "dare".
+    candidates = sorted((w for w in vocab if matcher.fullmatch(w)), key=lambda w: (len(w), w))
     return candidates[0] if candidates else word.replace("*", "")
 
 
@@ -397,7 +403,7 @@ def _fuzzy(word: str, rules: Rules) -> str | None:
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def _distance(a: str, b: str) -> int:
@@ -453,8 +459,9 @@ def _find(category: Category, text: str) -> tuple[int, int] | None:
     return None
 
 
-def _first_unvetoed(pattern: re.Pattern[str], text: str,
-                    vetoes: list[tuple[int, int]]) -> tuple[int, int] | None:
+def _first_unvetoed(
+    pattern: re.Pattern[str], text: str, vetoes: list[tuple[int, int]]
+) -> tuple[int, int] | None:
     match = pattern.search(text)
     while match is not None:
         start, end = match.span()
@@ -472,7 +479,7 @@ def _original_excerpt(text: str, norm: Normalised, span: tuple[int, int]) -> str
         end -= 1
     if start >= end:
         return text.strip()
-    return text[norm.starts[start]:norm.ends[end - 1]]
+    return text[norm.starts[start] : norm.ends[end - 1]]
 
 
 # ---------------------------------------------------------------------------

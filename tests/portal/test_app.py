@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import inspect
 
+import bot.portal.app as portal_app
 from bot.models import Base
 from bot.portal.app import create_app
 
@@ -66,21 +67,17 @@ async def test_healthz_names_rasa_and_actions_when_they_are_down(client):
     assert set(body["down"]) == {"rasa", "actions"}
 
 
-async def test_healthz_ok_when_everything_answers(fake_rasa, settings, store):
-    client = create_app(settings, store=store).asgi_client
+async def test_healthz_ok_when_everything_answers(fake_rasa, client):
     _, response = await client.get("/healthz")
     assert response.status == 200
     assert response.json == {"status": "ok"}
 
 
-async def test_healthz_names_the_action_server_alone(fake_rasa, monkeypatch, settings, store):
-    import bot.portal.app as portal_app
-
+async def test_healthz_names_the_action_server_alone(fake_rasa, monkeypatch, client):
     async def down(http, url):
         return False
 
     monkeypatch.setattr(portal_app, "action_server_up", down)
-    client = create_app(settings, store=store).asgi_client
     _, response = await client.get("/healthz")
     assert response.status == 503
     assert response.json["down"] == ["actions"]
