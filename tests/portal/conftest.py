@@ -85,9 +85,6 @@ def database_url(request, tmp_path, postgres_url) -> str:
         path = tmp_path / "mapbot.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    engine = create_engine(async_url(postgres_url))
-    Base.metadata.create_all(engine)  # again, in case a test dropped the tables
-    engine.dispose()
     tables = [table.name for table in Base.metadata.sorted_tables]
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
@@ -96,11 +93,16 @@ def database_url(request, tmp_path, postgres_url) -> str:
 
 
 @pytest.fixture
-def drop_tables(database_url) -> None:
-    """Leave the database without any table, as on a fresh machine."""
+def drop_tables(database_url) -> Iterator[None]:
+    """Leave the database without any table, as on a fresh machine (and put the tables
+    back afterwards, for the tests that share the PostgreSQL database)."""
     engine = create_engine(async_url(database_url).replace("+aiosqlite", ""))
     Base.metadata.drop_all(engine)
-    engine.dispose()
+    try:
+        yield
+    finally:
+        Base.metadata.create_all(engine)
+        engine.dispose()
 
 
 # The app -----------------------------------------------------------------------------

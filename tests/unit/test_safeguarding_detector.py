@@ -178,6 +178,22 @@ def test_safe_phrase_does_not_hide_a_later_disclosure() -> None:
     assert detection == Detection("hurting_now", "punched me")
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "he kicks my legs",  # near "she kicks her legs when she swims"
+        "mum has to leave us alone at night",  # near "told him to leave me alone"
+        "he held a steak knife to her throat",  # near "knife and fork"
+        "i hit my head on purpose",  # near "I hit my head" (an accident)
+        "he beat us and then said we beat them at cards",
+        # Ambiguous idiom, flagged on purpose: the same words can be a real threat.
+        "my mum would kill me if I forgot her birthday",
+    ],
+)
+def test_safe_phrase_exceptions_do_not_hide_real_disclosures(message: str) -> None:
+    assert detect(message) is not None, message
+
+
 @pytest.mark.parametrize("message", ["", "   ", "\u200b", "!!!", "ok"])
 def test_empty_and_trivial_messages_are_not_flagged(message: str) -> None:
     assert detect(message) is None
