@@ -160,7 +160,8 @@ class ActionStartEdit(Action):
         try:
             stored = {a["key"]: a for a in await portal.answers(tracker.sender_id)}.get(key)
         except PortalError:
-            stored = None
+            utter(dispatcher, who, "not_saved")
+            return [SlotSet("new_text", SKIPPED)]  # back to the review
         if stored is None:
             utter(dispatcher, who, "not_found_answer")
             return [SlotSet("new_text", SKIPPED)]  # the edit form ends at once
@@ -177,7 +178,8 @@ class ActionRemoveAnswer(Action):
         try:
             removed = await portal.remove(tracker.sender_id, _picked_key(tracker) or "")
         except PortalError:
-            removed = False
+            utter(dispatcher, who, "not_saved")
+            return []
         utter(dispatcher, who, "removed" if removed else "not_found_answer")
         return []
 

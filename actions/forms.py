@@ -27,10 +27,13 @@ from actions.questions import (
     answer_key,
     child_order,
 )
+from bot.understanding.people import is_nobody
 from bot.understanding.scale import parse_scale
 
 _REPLIES = {replies.CHITCHAT: "not_a_person", replies.GREET: "hello_again",
             replies.THANKS: "thanks_reply", replies.STRAY: "stray_button"}
+# Follow-ups worded differently at the ends of the scale (nothing is lower than 0).
+EDGE_WORDING = {("scale_higher", 10): "ask_top", ("scale_why", 0): "ask_bottom"}
 _HOUSE_WORDS = {"good": "good_things", "worr": "worries", "dream": "dreams", "wish": "dreams"}
 
 
@@ -65,8 +68,8 @@ class AskQuestion(Action, ABC):
 
     def _wording(self, who: Person, simpler: bool) -> str:
         part = "explain" if simpler else "ask"
-        if self.slot == "scale_higher" and who.values.get("scale_value") == 10 and not simpler:
-            part = "ask_top"
+        if not simpler:
+            part = EDGE_WORDING.get((self.slot, who.values.get("scale_value")), part)
         return texts.question(self.slot, part, who.role, who.audience, who.values)
 
     def _buttons(self, who: Person) -> list[texts.Button]:
@@ -107,10 +110,18 @@ async def check_reply(slot: str, value: Any, dispatcher: CollectingDispatcher,
     if value in (SKIPPED, DONE) or value != rasa_text(tracker):
         return {slot: value}  # understood on an earlier turn (re-checked when a form resumes)
     who, question = person(tracker), QUESTIONS[slot]
+    if slot == "scale" and parse_scale(said(tracker).text).value is not None:
+        # A number is an answer to the number question, whatever the NLU thought.
+        return await _store_answer(slot, said(tracker).text, dispatcher, tracker, who)
+    if question.kind == "network" and is_nobody(said(tracker).text):
+        # "Nobody really" matters to a social worker: keep it, skip "how do they help?".
+        return await _store_answer(slot, said(tracker).text, dispatcher, tracker, who) | {
+            follow: SKIPPED for follow in FOLLOW_UPS.get(slot, [])}
     kind = replies.classify(said(tracker), repeats=question.repeats)
     if kind in (replies.SKIP, replies.NO_ANSWER):
         utter(dispatcher, who, "skipped" if kind == replies.SKIP else "no_answer")
-        return {slot: SKIPPED} | {follow: SKIPPED for follow in FOLLOW_UPS.get(slot, [])}
+        return {slot: SKIPPED, "repeat": 0} | {
+            follow: SKIPPED for follow in FOLLOW_UPS.get(slot, [])}
     if kind == replies.NO_MORE:
         return {slot: DONE, "repeat": 0}
     if kind == replies.EXPLAIN:

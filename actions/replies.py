@@ -6,6 +6,7 @@ always an answer, so a misread intent can never throw away what someone wrote.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.understanding.non_answers import is_non_answer
@@ -14,6 +15,9 @@ ANSWER, SKIP, NO_ANSWER, EXPLAIN, CHITCHAT, GREET, THANKS, NO_MORE, STRAY = (
     "answer", "skip", "no_answer", "explain", "chitchat", "greet", "thanks", "no_more", "stray")
 _CONTROL_INTENTS = {"skip": SKIP, "dont_know": NO_ANSWER, "explain": EXPLAIN,
                     "chitchat": CHITCHAT, "greet": GREET, "thanks": THANKS}
+# A button press: "/intent" or "/intent{...}". Typed words that merely start with "/"
+# are answers like any other.
+_PAYLOAD = re.compile(r"^/[a-z_]+(\{.*\})?$", re.DOTALL)
 SHORT_WORDS = 6
 MIN_CONFIDENCE = 0.6
 
@@ -28,10 +32,11 @@ class Said:
 def classify(said: Said, repeats: bool = False) -> str:
     """One of the reply kinds above. `repeats`: the question is "anything else?"."""
     text = said.text.strip()
-    if text.startswith("/"):
+    if _PAYLOAD.match(text):
         return _button(said.intent, repeats)
     short = len(text.split()) <= SHORT_WORDS
-    if repeats and short and (said.intent == "deny" or is_non_answer(text)):
+    sure_no = said.intent == "deny" and said.confidence >= MIN_CONFIDENCE
+    if repeats and short and (sure_no or is_non_answer(text)):
         return NO_MORE
     if short and said.confidence >= MIN_CONFIDENCE and said.intent in _CONTROL_INTENTS:
         kind = _CONTROL_INTENTS[said.intent]

@@ -177,16 +177,12 @@ async def test_the_scale_number_is_shown_as_a_whole_number(domain) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(strict=True, reason="BUG: at 0 scale_why asks 'What makes it a 0 and not "
-                                       "lower?': there is nothing lower (no ask_bottom)")
 async def test_scale_why_at_zero_does_not_ask_why_not_lower(domain) -> None:
     turn = await _ask("scale_why", domain, "parent", scale_value=0.0, last_asked="scale_why")
     assert "not lower" not in turn.texts[0]
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(strict=True, reason="BUG: scale_why reads 'What makes it a 8 ...' "
-                                       "(an 8) for adults")
 async def test_scale_why_at_eight_is_good_english(domain) -> None:
     turn = await _ask("scale_why", domain, "parent", scale_value=8.0, last_asked="scale_why")
     assert "a 8" not in turn.texts[0]

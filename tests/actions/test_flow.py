@@ -249,8 +249,6 @@ async def test_start_edit_without_a_key(domain, fake_portal) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(strict=True, reason="BUG: a portal failure when starting a change is "
-                   "reported as 'I could not find that answer'")
 async def test_start_edit_when_the_portal_fails_says_so(domain, broken_portal) -> None:
     turn = await run_action(flow.ActionStartEdit(), _picked("like_child"), domain)
     assert turn.slots == {"new_text": SKIPPED}  # the edit still ends at once
@@ -280,8 +278,6 @@ async def test_remove_answer_without_a_key(domain, fake_portal) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(strict=True, reason="BUG: a portal failure while removing is reported as "
-                   "'I could not find that answer' instead of 'could not save that just now'")
 async def test_remove_answer_when_the_portal_fails_says_so(domain, broken_portal) -> None:
     turn = await run_action(flow.ActionRemoveAnswer(), _picked("like_child", "remove_answer"),
                             domain)

@@ -95,14 +95,10 @@ def test_the_thresholds_are_what_the_table_assumes() -> None:
     assert replies.MIN_CONFIDENCE == 0.6
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: deny ends 'anything else?' at any confidence; "
-                   "the other control intents need MIN_CONFIDENCE")
 def test_an_unsure_deny_does_not_end_the_loop() -> None:
     assert classify(Said("no my mum", "deny", 0.56), repeats=True) == ANSWER
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: any text starting with '/' counts as a button, "
-                   "even long typed words that are no payload")
 def test_long_typed_words_starting_with_a_slash_are_an_answer() -> None:
     said = Said("/ he is much calmer at school now and sleeps better", "inform_strength", 0.99)
     assert classify(said) == ANSWER

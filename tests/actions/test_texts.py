@@ -60,6 +60,7 @@ def _used_keys() -> tuple[set[str], set[str], set[str]]:
                 parts |= _strings(node.args[1])
     # Keys held in tables rather than written at the call.
     say_keys |= set(forms._REPLIES.values()) | set(flow.SAY_KEYS)
+    parts |= set(forms.EDGE_WORDING.values())
     return say_keys, button_keys, parts
 
 

@@ -53,7 +53,8 @@ def test_whole_parent_conversation_makes_the_map(worker: Worker) -> None:
     for heading in ["What's working well", "What you are worried about", "What needs to happen"]:
         assert heading in review
     assert "/send" in payloads(messages)
-    assert "What makes it a 6 and not lower?" in texts(family.transcript[-3][1])
+    assert "You chose 6. What makes it that number and not lower?" in texts(
+        family.transcript[-3][1])
 
     sent = family.say("/send")
     assert any(m.get("custom", {}).get("status") == "submitted" for m in sent)
