@@ -51,6 +51,18 @@ class Settings:
     login_hours: int = 8
     max_message_chars: int = 4000
     rasa_timeout_seconds: float = 30.0
+    # Safeguarding alerts (see bot/alerts.py); a channel with no address is off.
+    alert_webhook_url: str = ""
+    alert_webhook_secret: str = field(default="", repr=False)
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "mapbot@localhost"
+    alert_email_to: str = ""
+    duty_email_to: str = ""
+    escalate_after_minutes: int = 30
+    alert_poll_seconds: float = 5.0
 
     @property
     def base_url(self) -> str:
@@ -86,4 +98,17 @@ def load_settings() -> Settings:
         invitation_days=_env_int("MAPBOT_INVITATION_DAYS", Settings.invitation_days),
         login_hours=_env_int("MAPBOT_LOGIN_HOURS", Settings.login_hours),
         max_message_chars=_env_int("MAPBOT_MAX_MESSAGE_CHARS", Settings.max_message_chars),
+        alert_webhook_url=_env("MAPBOT_ALERT_WEBHOOK_URL", ""),
+        alert_webhook_secret=_env("MAPBOT_ALERT_WEBHOOK_SECRET", ""),
+        smtp_host=_env("MAPBOT_SMTP_HOST", ""),
+        smtp_port=_env_int("MAPBOT_SMTP_PORT", Settings.smtp_port),
+        smtp_user=_env("MAPBOT_SMTP_USER", ""),
+        smtp_password=_env("MAPBOT_SMTP_PASSWORD", ""),
+        smtp_from=_env("MAPBOT_SMTP_FROM", Settings.smtp_from),
+        alert_email_to=_env("MAPBOT_ALERT_EMAIL_TO", ""),
+        duty_email_to=_env("MAPBOT_DUTY_EMAIL_TO", ""),
+        escalate_after_minutes=_env_int("MAPBOT_ESCALATE_AFTER_MINUTES",
+                                        Settings.escalate_after_minutes),
+        alert_poll_seconds=float(_env("MAPBOT_ALERT_POLL_SECONDS",
+                                      str(Settings.alert_poll_seconds))),
     )

@@ -7,6 +7,7 @@ Each public method opens its own short session; nothing is shared between reques
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -17,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from bot import draft_map
 from bot.draft_map import AnswerView, iso
 from bot.models import (
+    Alert,
     Answer,
     Base,
     Case,
     CaseAccess,
+    Flag,
     Item,
     LoginToken,
     Message,
@@ -56,6 +59,25 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment
+
+
+FLAG_REPEAT_MINUTES = 10  # the same words sent again (a retry) raise no second flag
+
+
+@dataclass(frozen=True)
+class AlertJob:
+    """One alert to deliver, with what the alert may say (never the words written)."""
+
+    alert_id: str
+    channel: str
+    event: str
+    attempts: int
+    flag_id: str
+    case_id: str
+    case_reference: str
+    respondent_role: str
+    category: str
+    created_at: str
 
 
 @dataclass(frozen=True)
@@ -286,7 +308,8 @@ class Store:
                 "items": [self._item_json(item) for item in items],
                 "scales": draft_map.scales_from_answers(views),
                 "network": draft_map.network_from_answers(views),
-                "flags": [],
+                "flags": [self._flag_json(flag) for flag in await session.scalars(
+                    select(Flag).where(Flag.case_id == case.id).order_by(Flag.created_at))],
             }
 
     async def update_item(self, worker: Worker, item_id: str, changes: dict) -> dict:
@@ -302,6 +325,85 @@ class Store:
                 if field in changes:
                     setattr(item, field, changes[field])
             return self._item_json(item)
+
+    # Safeguarding ----------------------------------------------------------------------
+
+    async def raise_flag(self, respondent_id: str, category: str, text: str,
+                         channels: list[str]) -> dict:
+        """Store the flag and its alerts in one transaction, before anything else."""
+        async with self.sessions.begin() as session:
+            respondent = await session.get(Respondent, respondent_id)
+            since = utcnow() - timedelta(minutes=FLAG_REPEAT_MINUTES)
+            same = await session.scalar(select(Flag).where(
+                Flag.respondent_id == respondent_id, Flag.text == text,
+                Flag.created_at >= since))
+            if same is not None:
+                return self._flag_json(same)
+            flag = Flag(case_id=respondent.case_id, respondent_id=respondent_id,
+                        category=category, text=text)
+            session.add(flag)
+            await session.flush()
+            session.add_all(Alert(flag_id=flag.id, channel=channel, event="raised")
+                            for channel in channels)
+            return self._flag_json(flag)
+
+    async def acknowledge_flag(self, worker: Worker, flag_id: str) -> dict:
+        async with self.sessions.begin() as session:
+            flag = await session.get(Flag, flag_id)
+            if flag is None:
+                raise NotFound
+            await self._case_for(session, worker, flag.case_id)
+            if flag.acknowledged_at is None:
+                flag.acknowledged_by, flag.acknowledged_at = worker.username, utcnow()
+            return self._flag_json(flag)
+
+    async def escalate_overdue(self, minutes: int, channels: list[str]) -> int:
+        """Flags nobody acknowledged in time get a second, louder round of alerts."""
+        async with self.sessions.begin() as session:
+            overdue = list(await session.scalars(select(Flag).where(
+                Flag.acknowledged_at.is_(None), Flag.escalated_at.is_(None),
+                Flag.created_at <= utcnow() - timedelta(minutes=minutes))))
+            for flag in overdue:
+                flag.escalated_at = utcnow()
+                session.add_all(Alert(flag_id=flag.id, channel=channel, event="escalated")
+                                for channel in channels)
+            return len(overdue)
+
+    async def due_alerts(self, limit: int = 50) -> list[AlertJob]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(Alert, Flag, Case, Respondent)
+                .join(Flag, Alert.flag_id == Flag.id).join(Case, Flag.case_id == Case.id)
+                .join(Respondent, Flag.respondent_id == Respondent.id)
+                .where(Alert.delivered_at.is_(None), Alert.next_attempt_at <= utcnow())
+                .order_by(Alert.next_attempt_at).limit(limit))
+            return [AlertJob(alert.id, alert.channel, alert.event, alert.attempts, flag.id,
+                             case.id, case.reference, respondent.role, flag.category,
+                             iso(flag.created_at))
+                    for alert, flag, case, respondent in rows]
+
+    async def alert_delivered(self, alert_id: str) -> None:
+        async with self.sessions.begin() as session:
+            alert = await session.get(Alert, alert_id)
+            alert.delivered_at, alert.attempts = utcnow(), alert.attempts + 1
+
+    async def alert_failed(self, alert_id: str, error: str, retry_in_seconds: float) -> None:
+        async with self.sessions.begin() as session:
+            alert = await session.get(Alert, alert_id)
+            alert.attempts += 1
+            alert.last_error = error
+            alert.next_attempt_at = utcnow() + timedelta(seconds=retry_in_seconds)
+
+    async def hold_reply(self, respondent_id: str, messages: list[dict] | None) -> None:
+        async with self.sessions.begin() as session:
+            respondent = await session.get(Respondent, respondent_id)
+            respondent.held_reply = json.dumps(messages) if messages is not None else None
+
+    async def take_held_reply(self, respondent_id: str) -> list[dict] | None:
+        async with self.sessions.begin() as session:
+            respondent = await session.get(Respondent, respondent_id)
+            held, respondent.held_reply = respondent.held_reply, None
+            return json.loads(held) if held else None
 
     # Helpers -------------------------------------------------------------------------
 
@@ -378,6 +480,13 @@ class Store:
         return {"key": answer.question_key, "kind": answer.kind, "question": answer.question,
                 "text": answer.text, "value": answer.value, "section": answer.section,
                 "category": answer.category, "house": answer.house}
+
+    @staticmethod
+    def _flag_json(flag: Flag) -> dict:
+        return {"id": flag.id, "kind": "safeguarding", "respondent_id": flag.respondent_id,
+                "text": flag.text, "category": flag.category,
+                "created_at": iso(flag.created_at), "acknowledged_by": flag.acknowledged_by,
+                "acknowledged_at": iso(flag.acknowledged_at)}
 
     @staticmethod
     def _item_json(item: Item) -> dict:

@@ -29,5 +29,7 @@ step "rasa test: conversations replayed against the model"
 .venv-rasa/bin/rasa test core --stories tests/stories --model models/mapbot.tar.gz \
   --out results/core --fail-on-prediction-errors --quiet
 
-step "unit, portal and end-to-end tests (database: ${MAPBOT_TEST_POSTGRES_URL:+PostgreSQL}${MAPBOT_TEST_POSTGRES_URL:-SQLite})"
+database=SQLite
+[[ -n "${MAPBOT_TEST_POSTGRES_URL:-}" ]] && database=PostgreSQL
+step "unit, portal and end-to-end tests (database: $database)"
 .venv/bin/python -m pytest tests/unit tests/portal tests/e2e -q -p no:cacheprovider

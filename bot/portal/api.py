@@ -145,3 +145,9 @@ def _item_changes(body: dict | None) -> dict | None:
     if "text" in body and _text_field(body, "text", 4000) is None:
         return None
     return dict(body)
+
+
+@blueprint.post("/flags/<flag_id:str>/acknowledge")
+@worker_required
+async def acknowledge_flag(request: Request, flag_id: str) -> JSONResponse:
+    return json(await request.app.ctx.store.acknowledge_flag(request.ctx.worker, flag_id))

@@ -8,10 +8,12 @@ import httpx
 from sanic import Request, Sanic
 from sanic.response import JSONResponse, json
 
+from bot.alerts import AlertSender
 from bot.config import Settings
 from bot.portal import api, chat, internal
 from bot.portal.health import action_server_up
 from bot.rasa_client import RasaClient
+from bot.safeguarding.detector import load_rules
 from bot.store import Store
 
 _app_numbers = itertools.count()
@@ -30,11 +32,15 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
         await app.ctx.store.create_schema()
         app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
         app.ctx.http = httpx.AsyncClient(timeout=3)
+        load_rules()  # compile the safeguarding patterns before the first message
+        app.ctx.alerts = AlertSender(settings, app.ctx.store)
+        app.add_task(app.ctx.alerts.run_forever(), name="alerts")
 
     @app.after_server_stop
     async def close_connections(app: Sanic) -> None:
         await app.ctx.rasa.close()
         await app.ctx.http.aclose()
+        await app.ctx.alerts.close()
         await app.ctx.store.close()
 
     @app.get("/healthz")

@@ -14,6 +14,7 @@ from html import escape
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, html, json
 
+from bot.portal import safeguarding
 from bot.portal.errors import error
 from bot.portal.health import action_server_up
 from bot.rasa_client import START_PAYLOAD, RasaUnavailable, clean_text, text_for_rasa
@@ -86,21 +87,44 @@ def _message_text(request: Request, limit: int) -> str | JSONResponse:
 
 async def _converse(request: Request, respondent, text: str) -> JSONResponse:
     app = request.app
+    store = app.ctx.store
+    # Safeguarding comes first, in every state, whatever happens next.
+    flagged = await safeguarding.check(app.ctx.settings, store, respondent, text)
+    held = await store.take_held_reply(respondent.id) if respondent.held_reply else None
+    if held is not None and text.strip() == safeguarding.CARRY_ON and not flagged:
+        return await _reply(store, respondent, text, held)
+    messages = await _ask_rasa(app, respondent, text)
+    if flagged:
+        # Help first; the assistant's next question waits until they choose to carry on.
+        await store.hold_reply(respondent.id, messages)
+        return await _reply(store, respondent, text, safeguarding.help_messages(
+            respondent.role, saved=messages is not None))
+    if messages is None:
+        return error(503, TRY_AGAIN)
+    return await _reply(store, respondent, text, messages)
+
+
+async def _ask_rasa(app, respondent, text: str) -> list[dict] | None:
+    """The assistant's reply, or None when it cannot answer just now."""
     if not await action_server_up(app.ctx.http, app.ctx.settings.action_url):
-        return error(503, TRY_AGAIN)  # a turn without actions would lose the answer
+        return None  # a turn without actions would lose the answer
     first_turn = respondent.started_at is None
     # The first message of a conversation, whatever it says, opens it with the welcome.
     rasa_text = START_PAYLOAD if first_turn else text_for_rasa(text)
     try:
-        messages = await app.ctx.rasa.send(
-            respondent.conversation_id, rasa_text, {"text": text})
+        messages = await app.ctx.rasa.send(respondent.conversation_id, rasa_text,
+                                           {"text": text})
     except RasaUnavailable:
-        return error(503, TRY_AGAIN)
+        return None
     if not messages:
-        return error(503, TRY_AGAIN)
+        return None
     if first_turn:
         await app.ctx.store.mark_started(respondent.id)
-    await app.ctx.store.record_messages(respondent.id, text, [m["text"] for m in messages])
+    return messages
+
+
+async def _reply(store, respondent, text: str, messages: list[dict]) -> JSONResponse:
+    await store.record_messages(respondent.id, text, [m["text"] for m in messages])
     return json({"messages": messages})
 
 

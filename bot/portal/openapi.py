@@ -53,6 +53,13 @@ _SCHEMAS = {
                  "confidence": {"type": "number"},
                  "status": {"enum": ["draft", "accepted", "rejected"]},
                  "created_at": _TIME}},
+    "Flag": {"type": "object",
+             "required": ["id", "kind", "respondent_id", "text", "created_at",
+                          "acknowledged_by", "acknowledged_at"],
+             "properties": {"id": _STR, "kind": {"const": "safeguarding"},
+                            "respondent_id": _STR, "text": _STR, "category": _STR,
+                            "created_at": _TIME, "acknowledged_by": _NSTR,
+                            "acknowledged_at": _NTIME}},
     "Message": {"type": "object", "required": ["text"],
                 "properties": {"text": _STR, "custom": {"type": "object"},
                                "buttons": {"type": "array", "items": {
@@ -75,7 +82,7 @@ _MAP = {"type": "object",
             "network": {"type": "array", "items": {"type": "object", "properties": {
                 "respondent_id": _STR, "name": _STR, "relationship": _NSTR,
                 "how_they_help": _NSTR}}},
-            "flags": {"type": "array", "items": {"type": "object"}}}}
+            "flags": {"type": "array", "items": _ref("Flag")}}}
 
 OPENAPI = {
     "openapi": "3.1.0",
@@ -135,6 +142,9 @@ OPENAPI = {
                 "status": _SCHEMAS["Item"]["properties"]["status"], "text": _STR}}),
             "responses": {"200": _json(_ref("Item")), **_AUTH_ERRORS,
                           "422": _error("Malformed body")}}},
+        "/api/v1/flags/{id}/acknowledge": {"post": {
+            "security": _BEARER, "parameters": [_path_param("id")],
+            "responses": {"200": _json(_ref("Flag")), **_AUTH_ERRORS}}},
         "/api/v1/chat/{token}/messages": {"post": {
             "parameters": [_path_param("token")],
             "requestBody": _body({"type": "object", "required": ["text"],

@@ -94,6 +94,7 @@ class Rules:
     fuzzy_index: Mapping[str, tuple[str, ...]]
     fuzzy_never: frozenset[str]
     replies: Mapping[str, str]
+    offers: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ def _load_rules_cached(path: str) -> Rules:
         fuzzy_index=_build_fuzzy_index(fuzzy),
         fuzzy_never=frozenset(squash(str(w).lower()) for w in raw.get("fuzzy_never", [])),
         replies=_check_replies(raw.get("replies", {})),
+        offers=_check_replies(raw.get("offers", {})),
     )
 
 
@@ -484,6 +486,13 @@ def _original_excerpt(text: str, norm: Normalised, span: tuple[int, int]) -> str
 
 # ---------------------------------------------------------------------------
 # Replies
+
+
+def offer_text(audience: str, rules: Rules | None = None) -> str:
+    """After the help: the choice to carry on or to stop for now."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")
+    return (rules or load_rules()).offers[audience]
 
 
 def reply_text(audience: str, rules: Rules | None = None) -> str:

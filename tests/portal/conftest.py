@@ -85,10 +85,10 @@ def database_url(request, tmp_path, postgres_url) -> str:
         path = tmp_path / "mapbot.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    tables = [table.name for table in Base.metadata.sorted_tables]
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-            sql.SQL(", ").join(map(sql.Identifier, tables))))
+    # DELETE, children first: on a few rows it is many times faster than TRUNCATE.
+    with psycopg.connect(postgres_url) as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table.name)))
     return postgres_url
 
 

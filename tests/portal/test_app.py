@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -154,10 +155,23 @@ async def test_openapi_worker_operations_need_the_bearer(openapi):
             assert bool(operation.get("security")) == worker_only, (method, path)
 
 
-async def test_openapi_chat_limit_is_the_configured_limit(openapi, settings):
+def _documented_limit(openapi: dict) -> int:
     operation = openapi["paths"]["/api/v1/chat/{token}/messages"]["post"]
-    text = operation["requestBody"]["content"]["application/json"]["schema"]
-    assert text["properties"]["text"]["maxLength"] == settings.max_message_chars >= 2000
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    return schema["properties"]["text"]["maxLength"]
+
+
+async def test_openapi_documents_the_message_limit(openapi, settings):
+    assert _documented_limit(openapi) == settings.max_message_chars >= 2000
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the OpenAPI document hard-codes maxLength 4000 "
+                                       "whatever MAPBOT_MAX_MESSAGE_CHARS says")
+async def test_openapi_follows_a_configured_message_limit(settings, store):
+    app = create_app(dataclasses.replace(settings, max_message_chars=2500), store=store)
+    app.config.TOUCHUP = False
+    _, response = await app.asgi_client.get("/api/v1/openapi.json")
+    assert _documented_limit(response.json) == 2500
 
 
 # Headers -----------------------------------------------------------------------------

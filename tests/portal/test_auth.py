@@ -71,7 +71,7 @@ async def test_unknown_user_and_wrong_password_get_the_same_401(client, alice, b
     b"{}", b'{"username": "alice"}', b'{"password": "x"}',
     b'{"username": 1, "password": "x"}', b'{"username": "alice", "password": null}',
     b'{"username": "alice", "password": 12345}', b'{"username": "   ", "password": "x"}',
-    b'{"username": ["alice"], "password": "x"}',
+    b'{"username": ["alice"], "password": "x"}', b'{"username": "ali\\u0000ce", "password": "x"}',
 ], ids=lambda body: body.decode() or "empty")
 async def test_malformed_login_is_422(client, alice, body):
     _, response = await client.post("/api/v1/login", content=body,

@@ -18,6 +18,7 @@ from actions.questions import ADULT_ORDER, child_order
 from bot.config import ROOT
 
 TEXTS = ROOT / "actions" / "texts.yml"
+SAFEGUARDING = ROOT / "bot" / "safeguarding" / "patterns.yml"
 VALUES = {"name": "Sam", "child_name": "Jamie", "scale_value": 6, "old_text": "my cat"}
 LIMITS = {"child": (3.0, 15), "young_person": (6.0, 20), "adult": (6.0, 25)}
 # Names the formula counts as long words, though every reader here knows them: the
@@ -50,6 +51,10 @@ def messages(audience: str) -> list[tuple[str, str]]:
                      audience)
         if text:
             found.append((f"say.{key}", text))
+    safeguarding = yaml.safe_load(SAFEGUARDING.read_text(encoding="utf-8"))
+    who = "adult" if audience == "adult" else "child"
+    for section in ("replies", "offers"):
+        found.append((f"safeguarding.{section}", safeguarding[section][who]))
     for key in _asked_of(audience):
         for part, value in catalogue()["questions"][key].items():
             text = _pick(value, audience)
@@ -77,7 +82,7 @@ CASES = [(audience, key, text) for audience in LIMITS for key, text in messages(
 def test_message_is_easy_to_read(audience: str, key: str, text: str) -> None:
     max_grade, max_words = LIMITS[audience]
     plain = _plain(text)
-    for paragraph in plain.split("\n\n"):  # each paragraph is its own chat bubble
+    for paragraph in re.split(r"\n", plain):  # short lines and bubbles are read one by one
         grade = textstat.flesch_kincaid_grade(paragraph)
         assert grade <= max_grade, f"{key} ({audience}) is grade {grade}: {paragraph!r}"
     for sentence in sentences(plain):
