@@ -12,7 +12,7 @@ RASA_VENV := .venv-rasa
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/mapbot.tar.gz
 
-.PHONY: help setup run train test lint clean
+.PHONY: help setup test-setup run train test lint clean
 
 help:
 	@echo "make run   - set up, train if the data changed, start MapBot"
@@ -31,7 +31,14 @@ $(RASA_VENV)/.installed: pyproject.toml
 	$(RASA_VENV)/bin/pip install --quiet -e '.[rasa,rasa-test]'
 	touch $@
 
+# Browser tests use Debian's chromium (Playwright never downloads a browser here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq chromium > /dev/null
+
 setup: $(PORTAL_VENV)/.installed $(RASA_VENV)/.installed
+
+test-setup: setup $(CHROMIUM)
 
 train: setup
 	$(PORTAL_VENV)/bin/mapbot train
@@ -42,7 +49,7 @@ run: setup
 lint: setup
 	$(PORTAL_VENV)/bin/ruff check bot actions tests
 
-test: setup
+test: test-setup
 	bash tests/run_all.sh
 
 clean:
