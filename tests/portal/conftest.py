@@ -23,7 +23,6 @@ import httpx._transports.default as httpx_transports
 import psycopg
 import pytest
 from argon2 import PasswordHasher
-from portal_support import SECRET, FakeRasa, Portal, Worker, unused_port
 from psycopg import sql
 from sqlalchemy import create_engine
 
@@ -35,6 +34,7 @@ from bot.models import Base
 from bot.portal.app import create_app
 from bot.rasa_client import RasaClient
 from bot.store import Store, async_url
+from tests.portal.portal_support import SECRET, FakeRasa, Portal, Worker, unused_port
 
 POSTGRES_ENV = "MAPBOT_TEST_POSTGRES_URL"
 

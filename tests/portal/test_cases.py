@@ -6,10 +6,10 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from portal_support import parse_iso
 from sqlalchemy import select, update
 
 from bot.models import CaseAccess, Respondent
+from tests.portal.portal_support import parse_iso
 
 ROLES = ["parent", "carer", "network", "young_person", "child"]
 UNKNOWN_ID = "0123456789abcdef0123456789abcdef"

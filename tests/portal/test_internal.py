@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from portal_support import SECRET, parse_iso
 from sqlalchemy import select
 
 from bot.models import Answer, Item
 from bot.portal.app import create_app
+from tests.portal.portal_support import SECRET, parse_iso
 
 ITEM = {"kind": "item", "question": "What worries you?", "section": "worries",
         "category": "harm", "text": "The flat is cold. Dad shouts at night."}

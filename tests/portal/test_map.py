@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from portal_support import parse_iso
 from sqlalchemy import select
 
 from bot.models import Item
+from tests.portal.portal_support import parse_iso
 
 RESPONDENT_STATUSES = {"invited", "in_progress", "submitted"}
 SECTIONS = {"worries", "working_well", "needs"}
