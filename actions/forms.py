@@ -6,6 +6,7 @@ end of the conversation; the portal stores it once however often it is sent.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -16,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies, texts
 from actions.conversation import Person, person, rasa_text, said, utter
+from actions.nlu import NluUnavailable, nlu
 from actions.portal import PortalError, portal
 from actions.questions import (
     ADULT_ORDER,
@@ -24,11 +26,16 @@ from actions.questions import (
     HOUSE_ORDER,
     QUESTIONS,
     SKIPPED,
+    Question,
     answer_key,
     child_order,
+    question_for_key,
 )
+from actions.routing import route
+from bot.understanding.non_answers import is_non_answer
 from bot.understanding.people import is_nobody
 from bot.understanding.scale import parse_scale
+from bot.understanding.splitting import split_answer
 
 _REPLIES = {replies.CHITCHAT: "not_a_person", replies.GREET: "hello_again",
             replies.THANKS: "thanks_reply", replies.STRAY: "stray_button"}
@@ -148,6 +155,8 @@ async def _store_answer(slot: str, text: str, dispatcher: CollectingDispatcher,
               "value": value, "section": question.section, "category": question.category,
               "house": question.house}
     try:
+        if question.kind == "item":
+            answer["parts"] = await understood_parts(question, text, tracker.latest_message)
         await portal.save(tracker.sender_id, answer_key(slot, repeat), answer)
     except PortalError:
         utter(dispatcher, who, "not_saved")
@@ -155,6 +164,23 @@ async def _store_answer(slot: str, text: str, dispatcher: CollectingDispatcher,
     if question.repeats:
         return {slot: None, "repeat": repeat}  # asks "anything else?" again
     return {slot: text} | extra
+
+
+async def understood_parts(question: Question, text: str, parsed: dict) -> list[dict]:
+    """Each sentence or clause that says something, routed to its section by the NLU."""
+    pieces = [piece for piece in split_answer(text) if not is_non_answer(piece)]
+    pieces = pieces or [text.strip()]
+    try:
+        parses = await asyncio.gather(*(
+            _as_is(parsed) if piece == text.strip() else nlu.parse(piece) for piece in pieces))
+    except NluUnavailable:
+        parses = [{}] * len(pieces)  # unsure: each part stays under the question's section
+    return [route(piece, parse, question).as_json()
+            for piece, parse in zip(pieces, parses, strict=True)]
+
+
+async def _as_is(value: dict) -> dict:
+    return value
 
 
 def _house_from(value: Any, text: str) -> str | None:
@@ -240,14 +266,17 @@ async def _replace_answer(text: str, dispatcher: CollectingDispatcher, tracker: 
         if stored is None:
             utter(dispatcher, who, "not_found_answer")
             return {"new_text": SKIPPED}
-        value = stored["value"]
+        value, changed = stored["value"], stored | {"text": text}
+        if stored["kind"] == "item":
+            changed["parts"] = await understood_parts(
+                question_for_key(key), text, tracker.latest_message)
         if stored["kind"] == "scale":
             reading = parse_scale(text)
             if reading.problem:
                 utter(dispatcher, who, "scale_reask")
                 return {"new_text": None}
             value = reading.value
-        await portal.save(tracker.sender_id, key, stored | {"text": text, "value": value})
+        await portal.save(tracker.sender_id, key, changed | {"value": value})
     except PortalError:
         utter(dispatcher, who, "not_saved")
         return {"new_text": None}

@@ -82,3 +82,10 @@ def form_for(audience: str | None) -> str:
 def answer_key(slot: str, repeat: int) -> str:
     """Each answer to a repeated question is stored under its own key."""
     return f"{slot}_{repeat}" if QUESTIONS[slot].repeats else slot
+
+
+def question_for_key(key: str) -> Question:
+    """The question an answer key belongs to ("good_more_2" -> good_more)."""
+    if key in QUESTIONS:
+        return QUESTIONS[key]
+    return QUESTIONS[key.rsplit("_", 1)[0]]

@@ -46,10 +46,17 @@ class Settings:
     # Rasa -> action server, and action server -> portal's internal endpoint.
     action_secret: str = field(default="", repr=False)
     internal_secret: str = field(default="", repr=False)
+    # Signs the tokens the action server uses for Rasa's (otherwise closed) HTTP API.
+    rasa_jwt_secret: str = field(default="", repr=False)
     model_dir: str = str(ROOT / "models")
     invitation_days: int = 28
     login_hours: int = 8
+    # The worker screens' browser sessions (bot/web_sessions.py).
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 10
     max_message_chars: int = 4000
+    # Where "Leave this page quickly" on the family chat goes: a neutral site.
+    quick_exit_url: str = "https://www.bbc.co.uk/weather"
     rasa_timeout_seconds: float = 30.0
     # Safeguarding alerts (see bot/alerts.py); a channel with no address is off.
     alert_webhook_url: str = ""
@@ -94,10 +101,16 @@ def load_settings() -> Settings:
         portal_internal_url=_env("MAPBOT_PORTAL_INTERNAL_URL", ""),
         action_secret=_env("MAPBOT_ACTION_SECRET", ""),
         internal_secret=_env("MAPBOT_INTERNAL_SECRET", ""),
+        rasa_jwt_secret=_env("MAPBOT_RASA_JWT_SECRET", ""),
         model_dir=_env("MAPBOT_MODEL_DIR", Settings.model_dir),
         invitation_days=_env_int("MAPBOT_INVITATION_DAYS", Settings.invitation_days),
         login_hours=_env_int("MAPBOT_LOGIN_HOURS", Settings.login_hours),
+        session_idle_minutes=_env_int("MAPBOT_SESSION_IDLE_MINUTES",
+                                      Settings.session_idle_minutes),
+        session_absolute_hours=_env_int("MAPBOT_SESSION_ABSOLUTE_HOURS",
+                                        Settings.session_absolute_hours),
         max_message_chars=_env_int("MAPBOT_MAX_MESSAGE_CHARS", Settings.max_message_chars),
+        quick_exit_url=_env("MAPBOT_QUICK_EXIT_URL", Settings.quick_exit_url),
         alert_webhook_url=_env("MAPBOT_ALERT_WEBHOOK_URL", ""),
         alert_webhook_secret=_env("MAPBOT_ALERT_WEBHOOK_SECRET", ""),
         smtp_host=_env("MAPBOT_SMTP_HOST", ""),

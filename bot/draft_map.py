@@ -44,19 +44,44 @@ class AnswerView:
 
 
 def items_from_answer(
-    text: str, question: str, section: str, category: str | None, house: str | None
+    text: str, question: str, section: str, category: str | None, house: str | None,
+    parts: list[dict] | None = None,
 ) -> list[ItemDraft]:
     """One item per sentence or clause, each in the person's exact words.
 
-    The section comes from the question here; routing each part by what it says is
-    the job of the NLU (see issue 4), which will fill `confidence` honestly.
+    `parts` are the assistant's reading of the answer: each part's words and the
+    section the NLU sorted it into, with its confidence. Without them (an answer
+    written before routing, or the NLU unavailable), the answer is split here and
+    every part stays under the question's section.
     """
+    if parts:
+        return [ItemDraft(p["section"], p.get("category"), p.get("house"), p["text"],
+                          question, float(p.get("confidence", 1.0))) for p in parts]
     if house:
         section = HOUSE_SECTIONS[house]
-    return [
-        ItemDraft(section, category, house, part, question, 1.0)
-        for part in split_answer(text)
-    ]
+    return [ItemDraft(section, category, house, part, question, 1.0)
+            for part in split_answer(text)]
+
+
+def parts_problem(text: str, parts: object) -> str | None:
+    """Why `parts` cannot be trusted to be this answer's own words, if they can't."""
+    if parts is None:
+        return None
+    if not isinstance(parts, list) or not parts:
+        return "parts must be a non-empty list"
+    for part in parts:
+        if not isinstance(part, dict) or not isinstance(part.get("text"), str):
+            return "each part needs its text"
+        if not part["text"].strip() or part["text"] not in text:
+            return "each part must be the person's own words, exactly"
+        if part.get("section") not in SECTIONS or part.get("category") not in (*CATEGORIES, None):
+            return "each part needs a valid section and category"
+        if part.get("house") not in (*HOUSES, None):
+            return "invalid house"
+        confidence = part.get("confidence", 1.0)
+        if not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
+            return "confidence must be between 0 and 1"
+    return None
 
 
 def scales_from_answers(answers: Iterable[AnswerView]) -> list[dict]:

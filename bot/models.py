@@ -113,6 +113,8 @@ class Answer(Base):
     text: Mapped[str] = mapped_column(Text)
     # The understood number, for scale answers only.
     value: Mapped[int | None] = mapped_column(Integer)
+    # The assistant's reading of the answer: its parts and their sections (JSON).
+    parts: Mapped[str | None] = mapped_column(Text)
     section: Mapped[str | None] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(20))
     house: Mapped[str | None] = mapped_column(String(20))
@@ -150,6 +152,8 @@ class Message(Base):
     )
     sender: Mapped[str] = mapped_column(String(10))  # "person" or "bot"
     text: Mapped[str] = mapped_column(Text)
+    # A bot message's buttons and custom data as JSON, so the chat page can show them again.
+    data: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -182,3 +186,38 @@ class Alert(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebSession(Base):
+    """A signed-in worker's browser session (the worker screens; see bot/web_sessions.py).
+
+    Only a hash of the cookie value is stored, so a database leak signs nobody in.
+    """
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worker_id: Mapped[str] = mapped_column(
+        ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who viewed, edited, exported or acknowledged what, and when (bot/audit.py).
+
+    Never holds what anybody wrote: only ids, kinds of change and field names.
+    No foreign keys, so the log outlives what it talks about.
+    """
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    worker_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    username: Mapped[str] = mapped_column(String(150))
+    action: Mapped[str] = mapped_column(String(20))
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[str | None] = mapped_column(String(32))
+    case_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    via: Mapped[str] = mapped_column(String(10))  # "web" or "api"
+    detail: Mapped[str | None] = mapped_column(String(200))

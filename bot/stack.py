@@ -52,6 +52,7 @@ def with_secrets(settings: Settings) -> Settings:
         settings,
         action_secret=settings.action_secret or secrets.token_urlsafe(32),
         internal_secret=settings.internal_secret or secrets.token_urlsafe(32),
+        rasa_jwt_secret=settings.rasa_jwt_secret or secrets.token_urlsafe(32),
     )
 
 
@@ -116,6 +117,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         "MAPBOT_PORTAL_INTERNAL_URL": settings.internal_url,
         "MAPBOT_ACTION_SECRET": settings.action_secret,
         "MAPBOT_INTERNAL_SECRET": settings.internal_secret,
+        "MAPBOT_RASA_JWT_SECRET": settings.rasa_jwt_secret,
         "MAPBOT_MODEL_DIR": str(model_dir(settings)),
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -158,9 +160,13 @@ class Stack:
         model = model_dir(self.settings) / f"{MODEL_NAME}.tar.gz"
         return {
             "actions": [str(RASA_BIN / "python"), "-m", "actions.server"],
+            # The HTTP API is on only for the action server's NLU calls, and every
+            # call to it needs a token signed with the shared JWT secret.
             "rasa": [str(RASA_BIN / "rasa"), "run", "-i", "127.0.0.1",
                      "-p", str(self.settings.rasa_port), "--model", str(model),
-                     "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+                     "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                     "--enable-api", "--jwt-secret", self.settings.rasa_jwt_secret,
+                     "--jwt-method", "HS256"],
             "portal": [sys.executable, "-m", "bot.cli", "serve"],
         }
 
@@ -182,9 +188,14 @@ class Stack:
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name, None)
-        if process and process.poll() is None:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=30)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # it would not stop politely
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
 
     def stop(self) -> None:
         for name in list(self.processes):

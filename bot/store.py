@@ -212,12 +212,17 @@ class Store:
                 respondent.status = "in_progress"
 
     async def record_messages(self, respondent_id: str, person_text: str,
-                              bot_texts: list[str]) -> None:
+                              bot_texts: list[str] | list[dict]) -> None:
+        """Bot messages as texts, or whole (their buttons and custom data kept too)."""
         async with self.sessions.begin() as session:
             session.add(Message(respondent_id=respondent_id, sender="person", text=person_text))
-            session.add_all(
-                Message(respondent_id=respondent_id, sender="bot", text=text) for text in bot_texts
-            )
+            for message in bot_texts:
+                if isinstance(message, str):
+                    message = {"text": message}
+                extra = {k: message[k] for k in ("buttons", "custom") if message.get(k)}
+                session.add(Message(respondent_id=respondent_id, sender="bot",
+                                    text=message["text"],
+                                    data=json.dumps(extra) if extra else None))
 
     async def conversation(self, conversation_id: str) -> Conversation:
         async with self.sessions() as session:
@@ -230,24 +235,25 @@ class Store:
 
     async def save_answer(self, conversation_id: str, key: str, kind: str, question: str,
                           text: str, value: int | None = None, section: str | None = None,
-                          category: str | None = None, house: str | None = None) -> dict:
+                          category: str | None = None, house: str | None = None,
+                          parts: list[dict] | None = None) -> dict:
         """Insert or replace the answer to one question: the same call twice stores one."""
+        fields = (kind, question, text, value, section, category, house,
+                  json.dumps(parts) if parts else None)
         try:
-            return await self._save_answer(conversation_id, key, kind, question, text, value,
-                                           section, category, house)
+            return await self._save_answer(conversation_id, key, *fields)
         except IntegrityError:
             # Two identical calls raced to insert; the second now finds the first's row.
-            return await self._save_answer(conversation_id, key, kind, question, text, value,
-                                           section, category, house)
+            return await self._save_answer(conversation_id, key, *fields)
 
     async def _save_answer(self, conversation_id, key, kind, question, text, value,
-                           section, category, house) -> dict:
+                           section, category, house, parts) -> dict:
         async with self.sessions.begin() as session:
             respondent = await self._open_respondent(session, conversation_id)
             answer = await session.scalar(select(Answer).where(
                 Answer.respondent_id == respondent.id, Answer.question_key == key))
-            if answer is not None and (answer.text, answer.value, answer.question) == (
-                    text, value, question):
+            if answer is not None and (answer.text, answer.value, answer.question,
+                                       answer.parts) == (text, value, question, parts):
                 return self._answer_json(answer)  # a retry: nothing changes
             if answer is None:
                 answer = Answer(respondent_id=respondent.id, question_key=key,
@@ -255,7 +261,7 @@ class Store:
                 session.add(answer)
             answer.kind, answer.question, answer.text, answer.value = kind, question, text, value
             answer.section, answer.category, answer.house = section, category, house
-            answer.updated_at = utcnow()
+            answer.parts, answer.updated_at = parts, utcnow()
             await session.flush()
             await self._rebuild_items(session, respondent.id, answer)
             return self._answer_json(answer)
@@ -451,8 +457,9 @@ class Store:
         await session.execute(delete(Item).where(Item.answer_id == answer.id))
         if answer.kind != "item":
             return
-        drafts = draft_map.items_from_answer(answer.text, answer.question, answer.section,
-                                             answer.category, answer.house)
+        drafts = draft_map.items_from_answer(
+            answer.text, answer.question, answer.section, answer.category, answer.house,
+            json.loads(answer.parts) if answer.parts else None)
         session.add_all(
             Item(answer_id=answer.id, respondent_id=respondent_id, section=d.section,
                  category=d.category, house=d.house, text=d.text, original_text=d.text,

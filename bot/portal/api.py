@@ -7,7 +7,9 @@ from functools import wraps
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, empty, json
 
+from bot import audit
 from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso
+from bot.portal import web  # the Word and print makers are shared with the screens
 from bot.portal.errors import error, not_found, unauthorised
 from bot.portal.openapi import OPENAPI
 from bot.store import ROLES, NotFound
@@ -80,6 +82,7 @@ async def create_case(request: Request) -> JSONResponse:
         return error(422, "Please give a case reference and the child's name "
                           "(each up to 100 characters).")
     case = await request.app.ctx.store.create_case(request.ctx.worker, reference, child_name)
+    await audit.record(request, "create", "case", case["id"])
     return json(case, status=201)
 
 
@@ -92,7 +95,9 @@ async def list_cases(request: Request) -> JSONResponse:
 @blueprint.get("/cases/<case_id:str>")
 @worker_required
 async def get_case(request: Request, case_id: str) -> JSONResponse:
-    return json(await request.app.ctx.store.case_detail(request.ctx.worker, case_id))
+    case = await request.app.ctx.store.case_detail(request.ctx.worker, case_id)
+    await audit.record(request, "view", "case", case_id)
+    return json(case)
 
 
 @blueprint.post("/cases/<case_id:str>/invitations")
@@ -105,6 +110,8 @@ async def invite(request: Request, case_id: str) -> JSONResponse:
     settings = request.app.ctx.settings
     invitation, token = await request.app.ctx.store.create_invitation(
         request.ctx.worker, case_id, role, name, settings.invitation_days)
+    await audit.record(request, "invite", "invitation", invitation["id"], case_id=case_id,
+                       changes={"role": role})
     return json({
         "id": invitation["id"], "token": token, "url": f"{settings.base_url}/chat/{token}",
         "role": invitation["role"], "name": invitation["name"],
@@ -116,13 +123,16 @@ async def invite(request: Request, case_id: str) -> JSONResponse:
 @worker_required
 async def revoke(request: Request, invitation_id: str) -> HTTPResponse:
     await request.app.ctx.store.revoke_invitation(request.ctx.worker, invitation_id)
+    await audit.record(request, "revoke", "invitation", invitation_id)
     return empty(status=204)
 
 
 @blueprint.get("/cases/<case_id:str>/map")
 @worker_required
 async def draft_map(request: Request, case_id: str) -> JSONResponse:
-    return json(await request.app.ctx.store.draft_map(request.ctx.worker, case_id))
+    found = await request.app.ctx.store.draft_map(request.ctx.worker, case_id)
+    await audit.record(request, "view", "map", case_id)
+    return json(found)
 
 
 @blueprint.patch("/items/<item_id:str>")
@@ -132,7 +142,9 @@ async def update_item(request: Request, item_id: str) -> JSONResponse:
     changes = _item_changes(body)
     if changes is None:
         return error(422, "Send any of section, category, status and text, with valid values.")
-    return json(await request.app.ctx.store.update_item(request.ctx.worker, item_id, changes))
+    item = await request.app.ctx.store.update_item(request.ctx.worker, item_id, changes)
+    await audit.record(request, "edit", "item", item_id, changes=changes)
+    return json(item)
 
 
 def _item_changes(body: dict | None) -> dict | None:
@@ -150,4 +162,33 @@ def _item_changes(body: dict | None) -> dict | None:
 @blueprint.post("/flags/<flag_id:str>/acknowledge")
 @worker_required
 async def acknowledge_flag(request: Request, flag_id: str) -> JSONResponse:
-    return json(await request.app.ctx.store.acknowledge_flag(request.ctx.worker, flag_id))
+    flag = await request.app.ctx.store.acknowledge_flag(request.ctx.worker, flag_id)
+    await audit.record(request, "acknowledge", "flag", flag_id)
+    return json(flag)
+
+
+# Exports (bot/exports.py): the same map for import into case records. ----------------
+
+
+async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
+    choice = web.export_choice(request.args)
+    if choice is None:
+        return error(422, 'Use ?only=accepted for the accepted items only, or leave it out.')
+    found = await request.app.ctx.store.draft_map(request.ctx.worker, case_id)
+    await audit.record(request, "export", "map", case_id,
+                       changes={"format": kind, "only": choice})
+    if kind == "docx":
+        return web.word_response(found, choice)
+    return web.print_response(found, choice, links=False, case_id=case_id)
+
+
+@blueprint.get("/cases/<case_id:str>/map.docx")
+@worker_required
+async def map_docx(request: Request, case_id: str) -> HTTPResponse:
+    return await _export(request, case_id, "docx")
+
+
+@blueprint.get("/cases/<case_id:str>/map.html")
+@worker_required
+async def map_html(request: Request, case_id: str) -> HTTPResponse:
+    return await _export(request, case_id, "html")

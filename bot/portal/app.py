@@ -11,7 +11,7 @@ from sanic.response import JSONResponse, json
 
 from bot.alerts import AlertSender
 from bot.config import Settings
-from bot.portal import api, chat, internal
+from bot.portal import api, chat, chat_page, internal, web
 from bot.portal.health import action_server_up
 from bot.rasa_client import RasaClient
 from bot.safeguarding.detector import load_rules
@@ -81,7 +81,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
 
     app.blueprint(api.blueprint)
     app.blueprint(chat.blueprint)
+    app.blueprint(chat_page.blueprint)
     app.blueprint(internal.blueprint)
+    app.blueprint(web.blueprint)  # the social worker's screens
     return app
 
 

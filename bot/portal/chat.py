@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict, deque
-from html import escape
+from dataclasses import dataclass, field
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, JSONResponse, html, json
+from sanic.response import JSONResponse, json
 
 from bot.portal import safeguarding
 from bot.portal.errors import error
@@ -51,42 +51,54 @@ _limiter = _RateLimiter(RATE_LIMIT, 60)
 _locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """What one message got: the assistant's messages, or a kind error to show as it is."""
+
+    messages: list[dict] | None = None
+    status: int = 200
+    error: str = ""
+    extra: dict = field(default_factory=dict)
+
+
 @blueprint.post("/api/v1/chat/<token:str>/messages")
 async def post_message(request: Request, token: str) -> JSONResponse:
-    store, settings = request.app.ctx.store, request.app.ctx.settings
     try:
-        respondent = await store.respondent_for_token(token)
+        respondent = await request.app.ctx.store.respondent_for_token(token)
     except NotFound:
         return error(404, UNKNOWN)
     except Closed:
         return error(410, GONE)
-    text = _message_text(request, settings.max_message_chars)
-    if isinstance(text, JSONResponse):
-        return text
-    if not _limiter.allow(respondent.id):
-        return error(429, SLOW_DOWN)
-    async with _locks[respondent.conversation_id]:
-        return await _converse(request, respondent, text)
-
-
-def _message_text(request: Request, limit: int) -> str | JSONResponse:
     try:
         body = request.json
     except Exception:  # noqa: BLE001 - unreadable JSON is the client's mistake
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return error(422, 'Please send your message as JSON: {"text": "..."}.')
-    text = clean_text(body["text"])
+    turn = await take_turn(request.app, respondent, body["text"])
+    if turn.error:
+        return error(turn.status, turn.error, **turn.extra)
+    return json({"messages": turn.messages})
+
+
+async def take_turn(app, respondent, text: str) -> Turn:
+    """One message from the person, as the JSON endpoint and the plain form both send it."""
+    limit = app.ctx.settings.max_message_chars
+    text = clean_text(text)
     if not text.strip():
-        return error(422, "Your message was empty. Please type something, or press a button.")
+        return Turn(status=422, error="Your message was empty. Please type something, "
+                                      "or press a button.")
     if len(text) > limit:
-        return error(422, f"Your message is too long for one go (the most is {limit} "
-                          "characters). Please send it in smaller parts.", max_chars=limit)
-    return text
+        return Turn(status=422, error=f"Your message is too long for one go (the most is "
+                                      f"{limit} characters). Please send it in smaller parts.",
+                    extra={"max_chars": limit})
+    if not _limiter.allow(respondent.id):
+        return Turn(status=429, error=SLOW_DOWN)
+    async with _locks[respondent.conversation_id]:
+        return await _converse(app, respondent, text)
 
 
-async def _converse(request: Request, respondent, text: str) -> JSONResponse:
-    app = request.app
+async def _converse(app, respondent, text: str) -> Turn:
     store = app.ctx.store
     # Safeguarding comes first, in every state, whatever happens next.
     flagged = await safeguarding.check(app.ctx.settings, store, respondent, text)
@@ -100,7 +112,7 @@ async def _converse(request: Request, respondent, text: str) -> JSONResponse:
         return await _reply(store, respondent, text, safeguarding.help_messages(
             respondent.role, saved=messages is not None))
     if messages is None:
-        return error(503, TRY_AGAIN)
+        return Turn(status=503, error=TRY_AGAIN)
     return await _reply(store, respondent, text, messages)
 
 
@@ -123,61 +135,7 @@ async def _ask_rasa(app, respondent, text: str) -> list[dict] | None:
     return messages
 
 
-async def _reply(store, respondent, text: str, messages: list[dict]) -> JSONResponse:
-    await store.record_messages(respondent.id, text, [m["text"] for m in messages])
-    return json({"messages": messages})
-
-
-@blueprint.get("/chat/<token:str>")
-async def chat_page(request: Request, token: str) -> HTTPResponse:
-    try:
-        await request.app.ctx.store.respondent_for_token(token)
-    except NotFound:
-        return html(_notice_page("Link not found", UNKNOWN), status=404)
-    except Closed:
-        return html(_notice_page("This link has ended", GONE), status=410)
-    return html(_CHAT_PAGE.replace("{{endpoint}}", f"/api/v1/chat/{escape(token)}/messages"))
-
-
-def _notice_page(title: str, message: str) -> str:
-    return (f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{title}</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<main><h1>{title}</h1><p>{message}</p></main></html>")
-
-
-# A minimal page; the accessible chat page is its own piece of work.
-_CHAT_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>MapBot chat</title></head>
-<body><main>
-<h1>Chat with MapBot</h1>
-<div id="log" role="log" aria-live="polite"></div>
-<form id="f"><label for="t">Your message</label>
-<textarea id="t" rows="3"></textarea><button type="submit">Send</button></form>
-<p>You can leave and come back later with the same link.</p>
-</main>
-<script>
-const log = document.getElementById("log"), box = document.getElementById("t");
-function add(who, text) {
-  const p = document.createElement("p"); p.textContent = who + ": " + text; log.append(p);
-}
-async function send(text) {
-  add("You", text);
-  const r = await fetch("{{endpoint}}", {method: "POST",
-    headers: {"Content-Type": "application/json"}, body: JSON.stringify({text})});
-  const data = await r.json();
-  if (!r.ok) { add("MapBot", data.error); box.value = text; return; }
-  for (const m of data.messages) {
-    add("MapBot", m.text);
-    for (const b of m.buttons || []) {
-      const btn = document.createElement("button"); btn.type = "button";
-      btn.textContent = b.title; btn.onclick = () => send(b.payload); log.append(btn);
-    }
-  }
-}
-document.getElementById("f").onsubmit = e => {
-  e.preventDefault(); const t = box.value; box.value = ""; if (t.trim()) send(t);
-};
-</script></body></html>
-"""
+async def _reply(store, respondent, text: str, messages: list[dict]) -> Turn:
+    # Whole messages, so that coming back to the page can show the choices again.
+    await store.record_messages(respondent.id, text, messages)
+    return Turn(messages=messages)

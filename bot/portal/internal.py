@@ -12,7 +12,7 @@ from functools import wraps
 from sanic import Blueprint, Request
 from sanic.response import JSONResponse, json
 
-from bot.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS
+from bot.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS, parts_problem
 from bot.portal.errors import error, not_found
 from bot.security_compare import secrets_match
 from bot.store import Closed, NotFound
@@ -61,7 +61,7 @@ async def save_answer(request: Request, conversation_id: str, key: str) -> JSONR
     saved = await request.app.ctx.store.save_answer(
         conversation_id, key, body["kind"], body["question"], body["text"],
         value=body.get("value"), section=body.get("section"),
-        category=body.get("category"), house=body.get("house"))
+        category=body.get("category"), house=body.get("house"), parts=body.get("parts"))
     return json(saved)
 
 
@@ -94,4 +94,7 @@ def _answer_problem(key: str, body: dict) -> str | None:
          "an item needs a section or a house"),
     ]
     wrong = [name for ok, name in checks if not ok]
-    return f"Invalid answer: {', '.join(wrong)}." if wrong else None
+    if wrong:
+        return f"Invalid answer: {', '.join(wrong)}."
+    problem = parts_problem(body["text"], body.get("parts"))
+    return f"Invalid answer: {problem}." if problem else None

@@ -27,6 +27,11 @@ def _path_param(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": _STR}
 
 
+# Exports: the draft (every item not rejected) or the accepted items only.
+_ONLY = {"name": "only", "in": "query", "required": False,
+         "schema": {"enum": ["draft", "accepted"], "default": "draft"}}
+
+
 def _body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
@@ -134,6 +139,17 @@ OPENAPI = {
         "/api/v1/cases/{id}/map": {"get": {
             "security": _BEARER, "parameters": [_path_param("id")],
             "responses": {"200": _json(_MAP), **_AUTH_ERRORS}}},
+        "/api/v1/cases/{id}/map.docx": {"get": {
+            "security": _BEARER, "parameters": [_path_param("id"), _ONLY],
+            "responses": {"200": {"description": "The map as a Word document", "content": {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+                    "schema": {"type": "string", "format": "binary"}}}},
+                **_AUTH_ERRORS, "422": _error("Unknown value of `only`")}}},
+        "/api/v1/cases/{id}/map.html": {"get": {
+            "security": _BEARER, "parameters": [_path_param("id"), _ONLY],
+            "responses": {"200": {"description": "The map as a print-ready page", "content": {
+                "text/html": {"schema": {"type": "string"}}}},
+                **_AUTH_ERRORS, "422": _error("Unknown value of `only`")}}},
         "/api/v1/items/{id}": {"patch": {
             "security": _BEARER, "parameters": [_path_param("id")],
             "requestBody": _body({"type": "object", "properties": {

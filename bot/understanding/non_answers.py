@@ -14,7 +14,7 @@ prefer not to say|no answer"""
 _LEAD = re.compile(r"^(?:(?:u+m+|e+r+m*|uh+|h+m+|well|oh|sorry|honestly|i|i just|really|just)\s+)+")
 _TRAIL = re.compile(
     r"(?:\s+(?:really|tbh|sorry|lol|mate|at all|to be honest|either|atm|right now|yet|"
-    r"though|thanks|thank you))+$"
+    r"though|thanks|thank you|at the moment|at the min|for now))+$"
 )
 _PUNCT_ONLY = set(string.punctuation + string.whitespace + "…")
 _MAX_LEN = 40  # longer messages carry content; also keeps the fuzzy match cheap

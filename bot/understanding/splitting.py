@@ -3,13 +3,28 @@
 Every part is a slice of the input (only surrounding whitespace, commas and semicolons
 are trimmed), so spelling, capitals, emoji and punctuation survive untouched. The one
 thing dropped is the joining word where a clause split happens ("but", "however",
-"although", ", and"): "X, but Y" gives ["X", "Y"], because each part becomes its own
-item on the map and "but Y" reads oddly alone.
+"although", ", and", "and"/"so" before a new need or worry): "X, but Y" gives
+["X", "Y"], because each part becomes its own item on the map and "but Y" reads oddly
+alone. For the same reason a sentence that opens with "But" or "However" loses that word.
+
+Where the rules cut, in order of confidence:
+- sentence ends, line breaks and semicolons;
+- contrast: "but", "however", "although" (a bare "but" only when a clause follows:
+  "kind but lazy" and "cheeky but lovely with it" stay whole);
+- ", and" before a new subject ("He is kind, and he helps me");
+- a new need or worry opening a clause after ",", "and" or "so" ("...and we need
+  help", "..., so I would like contact", "..., just need help with the bills");
+- a comma between two whole clauses ("my teacher is nice, i get bullied"), unless the
+  first is a condition or a time ("When dad has been drinking, he shouts");
+- a leading non-answer ("Nothing, his dad shouts"), and a leading "Although X, Y".
+A plain "and" is left alone: "football and swimming", "mum and dad argue",
+"mum takes us upstairs and we watch a film" are each one thing.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from .non_answers import is_non_answer
 
@@ -23,8 +38,43 @@ _CONTRAST = re.compile(r"(?:,\s*)?\b(?:but|however|although)\b,?", re.IGNORECASE
 _AND_CLAUSE = re.compile(
     r",\s*and\b(?=\s+(?:i|he|she|we|they|it|you|my|his|her|our|their|there)\b)", re.IGNORECASE
 )
-# Each side of a clause split must say something: "nothing but trouble" stays whole.
-_TWO_WORDS = re.compile(r"\w+\W+\w")
+# A need or a worry starts something new, whatever came before it.
+_ADVERBS = r"(?:(?:just|really|still|also|all|both|definitely|only|do|now|even)\s+)*"
+_NEED_VERB = (
+    r"(?:need|needs|want|wants|wanna|wish|wishes|should|must"
+    r"|would\s+(?:really\s+)?(?:like|love)|worry|worries)\b"
+)
+# Not "have to": "mum sleeps all day and i have to make my own tea" is one worry.
+_WORRIED = r"(?:['’]?m|\s+am|\s+are|['’]?re)\s+" + _ADVERBS + r"(?:worried|scared|frightened)\b"
+_OPENER = (
+    r"(?:i|we|he|she|they|you|u)(?:\s+" + _ADVERBS + _NEED_VERB
+    + r"|['’]?d\s+(?:really\s+)?(?:like|love)\b|" + _WORRIED + ")"
+)
+_OPENER_CUT = re.compile(
+    r"(?:,\s*(?:and\b|so\b)?|\b(?:and|so)\b)(?=\s*" + _OPENER + ")", re.IGNORECASE
+)
+_BARE_NEED_CUT = re.compile(r",(?=\s*(?:(?:just|really|still|also|only)\s+)?needs?\s)")
+_COMMA = re.compile(r",")
+_LEADING_ALTHOUGH = re.compile(r"\s*(?:even\s+)?(?:although|though)\b", re.IGNORECASE)
+
+# Words for telling a whole clause ("my teacher is nice") from a fragment ("at school").
+_CONTRACTIONS = {"im", "ive", "id", "hes", "shes", "its", "were", "theyre", "youre", "weve"}
+_CONTRACTIONS |= {"theyve", "youve", "theres", "thats", "whats", "ill", "itll"}
+_SUBJECTS = {"i", "he", "she", "we", "they", "you", "u", "it", "there"} | _CONTRACTIONS
+_POSSESSIVES = {"my", "his", "her", "our", "their", "your", "the", "me"}
+_AUX = {"is", "are", "was", "were", "am", "been", "has", "have", "had", "do", "does", "did"}
+_AUX |= {"can", "could", "will", "would", "should", "must", "may", "might", "r"}
+_AUX |= {"cant", "wont", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent"}
+_AUX |= {"hasnt", "havent", "hadnt", "wouldnt", "couldnt", "shouldnt", "aint"} | _CONTRACTIONS
+# A clause opening with these depends on the next one: "When he drinks, he shouts".
+_SUBORDINATE = {"when", "whenever", "if", "because", "cos", "cause", "cuz", "since", "as"}
+_SUBORDINATE |= {"after", "before", "while", "whilst", "until", "till", "once", "unless"}
+_SUBORDINATE |= {"although", "though", "even", "so", "that", "which", "who", "where"}
+_ADVERB_WORDS = {"now", "then", "sometimes", "still", "also", "recently", "lately", "usually"}
+_ADVERB_WORDS |= {"mostly", "honestly", "actually", "obviously", "tbh", "otherwise", "at", "least"}
+_WORD = re.compile(r"[\w'’]+")
+# A present-tense verb after a subject ("shouts", "keeps", "tries"), not "this" or "class".
+_VERB_S = re.compile(r"[a-z]{2,}[^s'\W]s")
 
 Span = tuple[int, int]
 
@@ -56,21 +106,115 @@ def _cuts(text: str) -> list[Span]:
     return cuts
 
 
+class _Words:
+    """The words of one sentence, with quick questions about any stretch of it."""
+
+    def __init__(self, sentence: str) -> None:
+        found = [(m.start(), m.group().lower().replace("’", "'")) for m in _WORD.finditer(sentence)]
+        self.starts = [start for start, _ in found]
+        self.words = [word.replace("'", "") for _, word in found]
+        self.aux = [0]  # aux[k]: how many of the first k words are auxiliaries
+        for (_, raw), word in zip(found, self.words, strict=True):
+            self.aux.append(self.aux[-1] + (word in _AUX or raw.endswith("n't")))
+
+    def index(self, pos: int) -> int:
+        """The index of the first word starting at or after pos."""
+        return bisect_left(self.starts, pos)
+
+    def count(self, start: int, end: int) -> int:
+        return self.index(end) - self.index(start)
+
+    def first(self, start: int, end: int) -> str:
+        i = self.index(start)
+        return self.words[i] if i < self.index(end) else ""
+
+    def has_aux(self, start: int, end: int, limit: int | None = None) -> bool:
+        i, j = self.index(start), self.index(end)
+        if limit is not None:
+            j = min(j, i + limit)
+        return self.aux[j] > self.aux[i]
+
+    def is_clause(self, start: int, end: int) -> bool:
+        """A whole clause of its own: it has a subject and a verb, roughly."""
+        first = self.first(start, end)
+        if not first or first in _SUBORDINATE:
+            return False
+        return first in _SUBJECTS or self.has_aux(start, end)
+
+    def starts_clause(self, start: int, end: int) -> bool:
+        """Whether a new clause, with its own subject, starts at start."""
+        i, j = self.index(start), self.index(end)
+        while i < j - 1 and self.words[i] in _ADVERB_WORDS:  # "but now he talks to me"
+            i += 1
+        if j - i < 2:
+            return False
+        first = self.words[i]
+        start = self.starts[i]
+        if first in _SUBJECTS:
+            return True
+        if first not in _POSSESSIVES:
+            return False
+        # "my reading is bad", or a verb in -s after the subject: "my (big) dad shouts".
+        verbs = self.words[i + 2 : min(i + 4, self.index(end))]
+        return self.has_aux(start, end, limit=5) or any(_VERB_S.fullmatch(w) for w in verbs)
+
+
 def _clause_cuts(sentence: str) -> list[Span]:
     """Cuts inside one sentence where its clauses say different things."""
-    candidates = [m.span() for m in _CONTRAST.finditer(sentence)]
-    candidates += [m.span() for m in _AND_CLAUSE.finditer(sentence)]
+    words = _Words(sentence)
+    end_all = len(sentence)
+    # (start, end, kind): kind says what the left and right sides must look like.
+    candidates: list[tuple[int, int, str]] = []
+    for m in _CONTRAST.finditer(sentence):
+        kind = "contrast" if m.group().startswith(",") else "bare_contrast"
+        candidates.append((m.start(), m.end(), kind))
+    candidates += [(m.start(), m.end(), "and") for m in _AND_CLAUSE.finditer(sentence)]
+    candidates += [(m.start(), m.end(), "opener") for m in _OPENER_CUT.finditer(sentence)]
+    candidates += [(m.start(), m.end(), "splice") for m in _BARE_NEED_CUT.finditer(sentence)]
+    candidates += [(m.start(), m.end(), "splice") for m in _COMMA.finditer(sentence)]
     comma = sentence.find(",")
     opener = comma > 0 and is_non_answer(sentence[:comma])  # "Nothing, his dad shouts"
     if opener:
-        candidates.append((comma, comma + 1))
+        candidates.append((comma, comma + 1, "non_answer"))
+    although = _LEADING_ALTHOUGH.match(sentence)
+    if although:
+        candidates.append((0, although.end(), "although"))
+
     cuts: list[Span] = []
     last = 0
-    for start, end in sorted(candidates):
-        left_ok = (opener and start == comma) or _TWO_WORDS.search(sentence, last, start)
-        if start >= last and left_ok and _TWO_WORDS.search(sentence, end):
+    for start, end, kind in sorted(candidates):
+        if start < last or words.count(end, end_all) < 2:
+            continue
+        left_words = words.count(last, start)
+        leading = left_words == 0 and not cuts and kind in {"contrast", "bare_contrast"}
+        if leading and not sentence[start:end].lower().strip().startswith("but"):
+            # "However, he..." or "However he..." opens a sentence; "However you look at
+            # it" and "However much I try" are one thought.
+            leading = "," in sentence[start:end] or (
+                words.starts_clause(end, end_all) and words.first(end, end_all) not in {"you", "u"}
+            )
+        if kind == "non_answer" or kind == "although" or leading:
+            ok = True  # "Nothing, ...", "Although X, Y", "But when he drinks..."
+        elif kind in {"contrast", "and"}:
+            ok = left_words >= 2
+        elif kind == "bare_contrast":
+            ok = left_words >= 2 and (
+                words.starts_clause(end, end_all) or words.has_aux(end, end_all, limit=3)
+            )
+        elif kind == "opener":
+            ok = left_words >= 3 or (left_words >= 2 and sentence[start] == ",")
+        else:  # a comma between two whole clauses, or before a bare "need"
+            bare_need = _BARE_NEED_CUT.match(sentence, start) is not None
+            ok = words.is_clause(last, start) and (
+                bare_need or words.starts_clause(end, end_all)
+            )
+        if ok:
             cuts.append((start, end))
             last = end
+    # "Although he shouts he never hits": unless a comma cut follows, "although" stays.
+    lone = len(cuts) == 1 or (len(cuts) > 1 and sentence[cuts[1][0]] != ",")
+    if although and cuts and cuts[0] == (0, although.end()) and lone:
+        cuts = cuts[1:]
     return cuts
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -59,6 +60,7 @@ def stack(databases, tmp_path_factory) -> Iterator[Stack]:
         port=portal_port, database_url=databases[0], tracker_database_url=databases[1],
         rasa_url=f"http://127.0.0.1:{free_port()}", action_port=free_port(),
         action_secret=secrets.token_urlsafe(32), internal_secret=secrets.token_urlsafe(32),
+        rasa_jwt_secret=secrets.token_urlsafe(32),
     )
     logs = ROOT / "tests" / "artifacts" / "logs"
     train(settings, log=logs / "train.log")
@@ -198,3 +200,49 @@ def call_action_server(stack: Stack, call: dict, secret: str | None = "") -> htt
     headers = {"Authorization": f"Bearer {secret}"} if secret else {}
     return httpx.post(f"{stack.settings.action_url}/webhook", json=call, headers=headers,
                       timeout=30)
+
+
+# Browser ----------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+# Debian's chromium, offline: no background networking, no first-run or sync traffic.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Real Chromium through Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, stack: Stack):
+    context = browser.new_context(base_url=f"http://127.0.0.1:{stack.settings.port}")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page) -> list[dict]:
+    """WCAG 2.2 A/AA violations that axe-core finds on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    return results.response["violations"]

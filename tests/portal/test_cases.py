@@ -32,24 +32,27 @@ async def test_create_case(portal, alice):
     assert before <= parse_iso(case["created_at"]) <= datetime.now(timezone.utc)
 
 
-@pytest.mark.parametrize("body", [
+MALFORMED_CASES = [
     {}, {"reference": "R1"}, {"child_name": "Sam"}, {"reference": "", "child_name": "Sam"},
     {"reference": "R1", "child_name": "   "}, {"reference": 17, "child_name": "Sam"},
     {"reference": "R1", "child_name": None}, {"reference": "R1", "child_name": ["Sam"]},
     {"reference": "R" * 101, "child_name": "Sam"}, {"reference": "R1", "child_name": "S" * 101},
-    {"reference": "R1", "child_name": "Sam\x00"}, [], "R1",
-], ids=repr)
-async def test_create_case_rejects_malformed_bodies(portal, alice, body):
-    _, response = await portal.client.post("/api/v1/cases", json=body, headers=alice.headers)
-    assert response.status == 422
-    _, listing = await portal.client.get("/api/v1/cases", headers=alice.headers)
-    assert listing.json == {"cases": []}
+    {"reference": "R1", "child_name": "Sam\x00"}, [], "R1", None,
+]
 
 
-async def test_create_case_rejects_non_json(portal, alice):
+async def test_create_case_rejects_malformed_bodies(portal, alice):
+    statuses = {}
+    for body in MALFORMED_CASES:
+        _, response = await portal.client.post("/api/v1/cases", json=body,
+                                               headers=alice.headers)
+        statuses[repr(body)] = response.status
     _, response = await portal.client.post("/api/v1/cases", content=b"reference=R1",
                                            headers=alice.headers)
-    assert response.status == 422
+    statuses["form body"] = response.status
+    assert {body: status for body, status in statuses.items() if status != 422} == {}
+    _, listing = await portal.client.get("/api/v1/cases", headers=alice.headers)
+    assert listing.json == {"cases": []}
 
 
 async def test_list_shows_only_my_cases(portal, alice, bob):
@@ -191,26 +194,24 @@ async def test_invite_each_role(portal, alice, case, settings, role):
     assert abs(parse_iso(invitation["expires_at"]) - expected) < timedelta(minutes=1)
 
 
-@pytest.mark.parametrize("role", [
-    "Parent", "PARENT", "parent ", "father", "worker", "admin", "", None, 1, ["parent"],
-    "young person", "young-person", "children",
-], ids=repr)
-async def test_invite_refuses_other_roles(portal, alice, case, role):
-    _, response = await portal.client.post(f"/api/v1/cases/{case['id']}/invitations",
-                                           json={"role": role, "name": "Sam"},
-                                           headers=alice.headers)
-    assert response.status == 422
-    assert await portal.count(Respondent) == 0
-
-
-@pytest.mark.parametrize("body", [
+BAD_INVITATIONS = [
+    {"role": role, "name": "Sam"} for role in (
+        "Parent", "PARENT", "parent ", "father", "worker", "admin", "", None, 1, ["parent"],
+        "young person", "young-person", "children")
+] + [
     {"role": "parent"}, {"role": "parent", "name": ""}, {"role": "parent", "name": "  "},
-    {"role": "parent", "name": 3}, {"role": "parent", "name": "N" * 101}, {}, [],
-], ids=repr)
-async def test_invite_refuses_malformed_bodies(portal, alice, case, body):
-    _, response = await portal.client.post(f"/api/v1/cases/{case['id']}/invitations",
-                                           json=body, headers=alice.headers)
-    assert response.status == 422
+    {"role": "parent", "name": 3}, {"role": "parent", "name": "N" * 101},
+    {"role": "parent", "name": "Sam\x00"}, {"name": "Sam"}, {}, [], None,
+]
+
+
+async def test_invite_refuses_other_roles_and_malformed_bodies(portal, alice, case):
+    statuses = {}
+    for body in BAD_INVITATIONS:
+        _, response = await portal.client.post(f"/api/v1/cases/{case['id']}/invitations",
+                                               json=body, headers=alice.headers)
+        statuses[repr(body)] = response.status
+    assert {body: status for body, status in statuses.items() if status != 422} == {}
     assert await portal.count(Respondent) == 0
 
 

@@ -4,6 +4,7 @@ answers, removal, submission and validation."""
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 from sqlalchemy import select
@@ -213,7 +214,7 @@ async def test_a_revoked_link_cannot_be_submitted(portal, alice, case, invitatio
 # Validation --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("change", [
+INVALID_CHANGES = [
     {"kind": "items"}, {"kind": ""}, {"kind": None}, {"kind": "ITEM"}, {"kind": 1},
     {"section": "worry"}, {"section": "Worries"}, {"section": ""}, {"section": 1},
     {"category": "risk"}, {"category": ""}, {"category": "Harm"},
@@ -222,17 +223,27 @@ async def test_a_revoked_link_cannot_be_submitted(portal, alice, case, invitatio
     {"kind": "scale", "value": 11}, {"kind": "scale", "value": -1},
     {"kind": "scale", "value": 5.5}, {"kind": "scale", "value": "5"},
     {"kind": "scale", "value": [5]}, {"kind": "scale", "value": 1e3},
-    pytest.param({"kind": "scale", "value": True}, marks=pytest.mark.xfail(
-        strict=True, reason="BUG: a JSON boolean passes the 0..10 integer check "
-                            "(bool is an int in Python)")),
     {"text": ""}, {"text": "   "}, {"text": None}, {"text": 5}, {"text": ["a"]},
     {"question": None}, {"question": 3},
-], ids=repr)
-async def test_invalid_answers_are_422(portal, conversation, change):
-    body = {k: v for k, v in (ITEM | change).items()}
-    response = await portal.put_answer(conversation, "worries", **body)
+]
+
+
+async def test_invalid_answers_are_422(portal, conversation):
+    answers = {}
+    for change in INVALID_CHANGES:
+        response = await portal.put_answer(conversation, "worries", **ITEM | change)
+        answers[repr(change)] = (response.status, "Invalid answer" in response.json["error"])
+    assert {change: a for change, a in answers.items() if a != (422, True)} == {}
+    assert await portal.count(Answer) == 0
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: a JSON boolean passes the 0..10 integer check "
+                                       "(bool is an int in Python)")
+@pytest.mark.parametrize("value", [True, False])
+async def test_a_boolean_scale_value_is_422(portal, conversation, value):
+    response = await portal.put_answer(conversation, "scale", kind="scale", question="0-10?",
+                                       text="yes", value=value)
     assert response.status == 422
-    assert "Invalid answer" in response.json["error"]
     assert await portal.count(Answer) == 0
 
 
@@ -262,10 +273,13 @@ async def test_unreadable_bodies_write_nothing(portal, conversation, body):
     assert await portal.count(Answer) == 0
 
 
-@pytest.mark.parametrize("text", ["a NUL \x00 in it", "a lone surrogate \ud800 in it"],
-                         ids=["nul", "surrogate"])
-@pytest.mark.xfail(strict=True, reason="BUG: text that the database cannot store is not "
-                                       "validated and ends in a 500")
+@pytest.mark.parametrize("text", [
+    pytest.param("a lone surrogate \ud800 in it", id="surrogate", marks=pytest.mark.xfail(
+        strict=True, reason="BUG: text the database cannot store is not validated (500)")),
+    pytest.param("a NUL \x00 in it", id="nul", marks=pytest.mark.xfail(
+        bool(os.environ.get("MAPBOT_TEST_POSTGRES_URL")), strict=True,
+        reason="BUG: PostgreSQL cannot store NUL; the text is not validated (500)")),
+])
 async def test_unstorable_text_is_refused_not_a_500(portal, conversation, text):
     response = await portal.put_answer(conversation, "worries", **ITEM | {"text": text})
     assert response.status in (200, 422)

@@ -16,7 +16,6 @@ import os
 import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,7 +33,7 @@ from safeguarding_support import (
     WebhookReceiver,
     unused_port,
 )
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 import bot.security
 from bot.alerts import AlertSender
@@ -61,6 +60,9 @@ def postgres_url() -> Iterator[str | None]:
     name = f"mapbot_sg_test_{secrets.token_hex(6)}"
     with psycopg.connect(base, autocommit=True, **user) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        # A throw-away database: commits need not wait for the disk.
+        admin.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(
+            sql.Identifier(name)))
     url = urlunsplit(parts._replace(path=f"/{name}"))
     engine = create_engine(async_url(url))
     Base.metadata.create_all(engine)
@@ -98,6 +100,14 @@ def database_url(request, tmp_path, postgres_url) -> str:
 @pytest.fixture
 async def store(database_url) -> AsyncIterator[Store]:
     store = Store(database_url)
+    if database_url.startswith("sqlite"):
+        # A throw-away file: no fsync on every commit (the corpus tests make thousands).
+        @event.listens_for(store.engine.sync_engine, "connect")
+        def no_fsync(dbapi_connection, connection_record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.close()
+
     yield store
     await store.close()
 
@@ -178,15 +188,41 @@ def one_ssl_context() -> Iterator[None]:
 
 @pytest.fixture
 def portal_settings(database_url) -> Settings:
-    """No alert channel (the alert tests cover delivery) and nothing listening for Rasa
-    or the action server."""
-    return replace(Settings(), database_url=database_url, public_url=PUBLIC_URL,
-                   rasa_url=f"http://127.0.0.1:{unused_port()}", action_port=unused_port(),
-                   rasa_timeout_seconds=2)
+    """No alert channel (test_alert_delivery covers delivery); nothing listens for Rasa or
+    the action server."""
+    return Settings(database_url=database_url, public_url=PUBLIC_URL,
+                    rasa_url=f"http://127.0.0.1:{unused_port()}", action_port=unused_port(),
+                    rasa_timeout_seconds=2)
 
 
 @pytest.fixture
-def client(portal_settings, store, one_ssl_context):
+def client(portal_settings, store, one_ssl_context, monkeypatch):
+    """sanic-testing's ASGI client for an app built as the portal tests build it.
+
+    sanic-testing runs the app's start-up listener around every request. Three test-only
+    economies keep the ~1,200 requests of the corpus tests fast: the schema (already in
+    the template / session database) is not checked again each time, and the alert loop
+    each start-up would leave behind (sanic-testing never stops them; hundreds of waiting
+    tasks slow every later request) is not started: test_alert_delivery drives
+    `AlertSender.tick()` itself; and the routes are compiled once."""
+    async def nothing(*args) -> None:
+        return None
+
+    monkeypatch.setattr(store, "create_schema", nothing)
+    monkeypatch.setattr(AlertSender, "run_forever", nothing)
     app = create_app(portal_settings, store=store)
-    app.config.TOUCHUP = False  # sanic-testing starts the app again for every request
+    app.config.TOUCHUP = False
+    compile_routes_once(app)
     return app.asgi_client
+
+
+def compile_routes_once(app) -> None:
+    """sanic-testing resets and recompiles both routers before every request (~20 ms of
+    code generation). The routes never change in these tests, so a reset of a compiled
+    router is skipped; Sanic, in test mode, then ignores the repeated finalize."""
+    for router in (app.router, app.signal_router):
+        def reset(router=router, original=router.reset) -> None:
+            if not router.finalized:
+                original()
+
+        router.reset = reset

@@ -24,10 +24,9 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from bot.models import Alert, Flag, Worker
+from bot.models import Alert, Flag, Worker, utcnow
 from bot.safeguarding.detector import detect
 from bot.store import Store
-from bot.models import utcnow
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "safeguarding"
 PASSWORD = "correct horse battery staple"
@@ -119,7 +118,8 @@ class WebhookReceiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.02}, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

@@ -1,0 +1,567 @@
+"""The social worker's screens: sign in and out, cases, invitations, the board, exports,
+and for administrators the workers and the audit log.
+
+Plain server-rendered pages (Jinja2, autoescaped), forms and buttons: everything works
+without JavaScript; `static/worker.js` only adds the copy button, printing and
+review without a page reload. Every POST carries the session's CSRF token. A case that
+is not the worker's answers 404, whatever the URL.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from datetime import timezone
+from functools import wraps
+from urllib.parse import parse_qsl, urlencode
+
+import segno
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, raw, redirect
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot import audit, exports, web_sessions
+from bot.draft_map import iso
+from bot.models import Flag, Item, Respondent, Worker, utcnow
+from bot.portal.templates import render
+from bot.store import ROLES, NotFound
+
+blueprint = Blueprint("web")
+
+NOTICES = {
+    "signed_out": "You have signed out.",
+    "expired": "Your session has ended. Please sign in again.",
+    "revoked": "The link was stopped. It no longer works.",
+    "created": "The case was made. Now invite the people you want to hear from.",
+    "acknowledged": "The flag was acknowledged.",
+    "worker_added": "The worker's account was made. They can sign in now.",
+    "item_saved": "Saved.",
+    "bad_wording": "The new wording was empty or too long, so nothing changed.",
+}
+ROLE_CHOICES = [("parent", "Parent"), ("carer", "Carer"),
+                ("network", "Someone in the family's network"),
+                ("young_person", "Young person (12 and over)"), ("child", "Child (under 12)")]
+SHOW_CHOICES = [("", "Every item"), ("draft", "To review"), ("accepted", "Accepted"),
+                ("rejected", "Rejected")]
+STATUS_ACTIONS = {"accept": "accepted", "reject": "rejected", "draft": "draft"}
+DONE_WORDS = {"accepted": "Accepted", "rejected": "Rejected", "draft": "Back to review"}
+MAX_TEXT = 4000
+_limiter = web_sessions.SignInLimiter()
+
+
+# Plumbing -----------------------------------------------------------------------------
+
+
+def _settings(request: Request):
+    return request.app.ctx.settings
+
+
+def _store(request: Request):
+    return request.app.ctx.store
+
+
+def page(request: Request, template: str, status: int = 200, **context) -> HTTPResponse:
+    user = getattr(request.ctx, "web", None)
+    notice = NOTICES.get(request.args.get("done", ""))
+    defaults = {"me": user.worker if user else None, "csrf": user.csrf if user else "",
+                "notice": notice, "title": "MapBot", "when": exports.when}
+    return render(template, status=status, **(defaults | context))
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> HTTPResponse:
+    return page(request, "worker_error.html", status=status, title=title, message=message)
+
+
+def not_found_page(request: Request) -> HTTPResponse:
+    return error_page(request, 404, "Not found",
+                      "There is nothing here, or it is not yours to see.")
+
+
+def _see_other(url: str) -> HTTPResponse:
+    return redirect(url, status=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (never //host or a scheme) may follow sign-in."""
+    if (not target or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or any(ch in target for ch in "\r\n\t")):
+        return "/"
+    return target
+
+
+def _form(request: Request, name: str) -> str | None:
+    value = request.form.get(name) if request.form else None
+    return value if isinstance(value, str) else None
+
+
+def signed_in(admin: bool = False):
+    """The worker must be signed in (and an administrator, if asked); POSTs need the CSRF
+    token of their session. Sets `request.ctx.worker` and `request.ctx.web`."""
+
+    def decorate(handler):
+        @wraps(handler)
+        async def wrapper(request: Request, *args, **kwargs):
+            settings = _settings(request)
+            cookie = request.cookies.get(web_sessions.COOKIE)
+            user = await web_sessions.load(_store(request), settings, cookie)
+            if user is None:
+                query = {"done": "expired"} if cookie else {}
+                if request.method == "GET":
+                    query["next"] = request.path + (f"?{request.query_string}"
+                                                    if request.query_string else "")
+                response = _see_other("/login" + (f"?{urlencode(query)}" if query else ""))
+                if cookie:
+                    web_sessions.clear_cookie(response, request, settings, web_sessions.COOKIE)
+                return response
+            request.ctx.web, request.ctx.worker = user, user.worker
+            if request.method == "POST" and not web_sessions.csrf_ok(
+                    _form(request, web_sessions.CSRF_FIELD), user.csrf):
+                return error_page(request, 403, "Please try again",
+                                  "This form had expired or did not come from MapBot, so "
+                                  "nothing was changed. Go back, reload the page and try again.")
+            if admin and not user.worker.is_admin:
+                return error_page(request, 403, "For administrators only",
+                                  "Only an administrator can open this page.")
+            try:
+                return await handler(request, *args, **kwargs)
+            except NotFound:
+                return not_found_page(request)
+
+        return wrapper
+
+    return decorate
+
+
+# Signing in and out -------------------------------------------------------------------
+
+
+def _login_page(request: Request, status: int = 200, problem: str | None = None,
+                username: str = "") -> HTTPResponse:
+    token = web_sessions.new_login_token()
+    response = page(request, "worker_login.html", status=status, title="Sign in",
+                    login_csrf=token, problem=problem, username=username,
+                    next=_safe_next(request.args.get("next") or _form(request, "next")))
+    web_sessions.set_cookie(response, request, _settings(request), web_sessions.LOGIN_COOKIE,
+                            token)
+    return response
+
+
+@blueprint.get("/login")
+async def login_form(request: Request) -> HTTPResponse:
+    user = await web_sessions.load(_store(request), _settings(request),
+                                   request.cookies.get(web_sessions.COOKIE))
+    if user is not None:
+        return _see_other("/")
+    return _login_page(request)
+
+
+@blueprint.post("/login")
+async def login(request: Request) -> HTTPResponse:
+    store, settings = _store(request), _settings(request)
+    if not web_sessions.csrf_ok(_form(request, web_sessions.CSRF_FIELD),
+                                request.cookies.get(web_sessions.LOGIN_COOKIE)):
+        return _login_page(request, 403, "The sign-in form had expired. Please try again.")
+    username = (_form(request, "username") or "").strip()[:150]
+    password = (_form(request, "password") or "")[:1024]
+    keys = (f"user:{username.lower()}", f"ip:{request.remote_addr or request.ip}")
+    if _limiter.blocked(*keys):
+        return _login_page(request, 429, "Too many tries. Please wait 15 minutes and try "
+                                         "again, or ask an administrator.", username)
+    worker = await web_sessions.authenticate(store, username, password) if username else None
+    if worker is None:
+        _limiter.failed(*keys)
+        return _login_page(request, 401, "That username and password do not match an "
+                                         "account.", username)
+    _limiter.succeeded(*keys)
+    await web_sessions.end(store, request.cookies.get(web_sessions.COOKIE))
+    session_id, _ = await web_sessions.start(store, worker)
+    await audit.write(store, worker, "sign_in", "worker", worker.id)
+    response = _see_other(_safe_next(_form(request, "next")))
+    web_sessions.set_cookie(response, request, settings, web_sessions.COOKIE, session_id)
+    web_sessions.clear_cookie(response, request, settings, web_sessions.LOGIN_COOKIE)
+    return response
+
+
+@blueprint.post("/logout")
+@signed_in()
+async def logout(request: Request) -> HTTPResponse:
+    await web_sessions.end(_store(request), request.cookies.get(web_sessions.COOKIE))
+    await audit.record(request, "sign_out", "worker", request.ctx.worker.id)
+    response = _see_other("/login?done=signed_out")
+    web_sessions.clear_cookie(response, request, _settings(request), web_sessions.COOKIE)
+    return response
+
+
+# Dashboard and cases ------------------------------------------------------------------
+
+
+def _link_state(respondent: Respondent) -> str:
+    if respondent.revoked_at is not None:
+        return "stopped"
+    expires = respondent.expires_at
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=timezone.utc)
+    return "expired" if expires <= utcnow() else "working"
+
+
+async def _people_and_flags(store, case_ids: list[str]) -> tuple[dict, dict]:
+    people: dict[str, list[dict]] = {case_id: [] for case_id in case_ids}
+    flags: dict[str, list[dict]] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return people, flags
+    async with store.sessions() as session:
+        respondents = await session.scalars(select(Respondent).where(
+            Respondent.case_id.in_(case_ids)).order_by(Respondent.created_at))
+        names = {}
+        for r in respondents:
+            names[r.id] = exports.speaker_label({"name": r.name, "role": r.role})
+            people[r.case_id].append({
+                "id": r.id, "name": r.name, "role": r.role,
+                "role_words": exports.ROLE_LABELS.get(r.role, r.role),
+                "status": r.status,
+                "status_words": exports.PEOPLE_STATUS.get(r.status, r.status),
+                "link": _link_state(r)})
+        rows = await session.scalars(select(Flag).where(
+            Flag.case_id.in_(case_ids), Flag.acknowledged_at.is_(None))
+            .order_by(Flag.created_at))
+        for flag in rows:
+            flags[flag.case_id].append({"id": flag.id, "created_at": iso(flag.created_at),
+                                        "speaker": names.get(flag.respondent_id, "unknown")})
+    return people, flags
+
+
+@blueprint.get("/")
+@signed_in()
+async def dashboard(request: Request) -> HTTPResponse:
+    store = _store(request)
+    cases = await store.list_cases(request.ctx.worker)
+    people, flags = await _people_and_flags(store, [case["id"] for case in cases])
+    rows = [case | {"people": people[case["id"]], "open_flags": flags[case["id"]]}
+            for case in cases]
+    rows.sort(key=lambda case: not case["open_flags"])  # stable: newest first otherwise
+    return page(request, "worker_dashboard.html", title="Your cases", cases=rows,
+                flagged=[case for case in rows if case["open_flags"]])
+
+
+@blueprint.get("/cases/new")
+@signed_in()
+async def new_case_form(request: Request) -> HTTPResponse:
+    return page(request, "worker_new_case.html", title="New case", problem=None,
+                reference="", child_name="")
+
+
+def _field(request: Request, name: str, limit: int) -> str | None:
+    value = (_form(request, name) or "").strip()
+    if not value or len(value) > limit or "\x00" in value:
+        return None
+    return value
+
+
+@blueprint.post("/cases")
+@signed_in()
+async def create_case(request: Request) -> HTTPResponse:
+    reference, child_name = _field(request, "reference", 100), _field(request, "child_name", 100)
+    if reference is None or child_name is None:
+        return page(request, "worker_new_case.html", status=422, title="New case",
+                    problem="Please give a case reference and the child's first name "
+                            "(each up to 100 characters).",
+                    reference=_form(request, "reference") or "",
+                    child_name=_form(request, "child_name") or "")
+    case = await _store(request).create_case(request.ctx.worker, reference, child_name)
+    await audit.record(request, "create", "case", case["id"])
+    return _see_other(f"/cases/{case['id']}?done=created")
+
+
+async def _case_page(request: Request, case_id: str, status: int = 200,
+                     **extra) -> HTTPResponse:
+    store = _store(request)
+    case = await store.case_detail(request.ctx.worker, case_id)
+    people, flags = await _people_and_flags(store, [case["id"]])
+    defaults = {"problem": None, "invite_name": ""}
+    return page(request, "worker_case.html", status=status,
+                title=f"Case {case['reference']}", case=case, people=people[case["id"]],
+                open_flags=flags[case["id"]], roles=ROLE_CHOICES, **(defaults | extra))
+
+
+@blueprint.get("/cases/<case_id:str>")
+@signed_in()
+async def case_page(request: Request, case_id: str) -> HTTPResponse:
+    response = await _case_page(request, case_id)
+    await audit.record(request, "view", "case", case_id)
+    return response
+
+
+@blueprint.post("/cases/<case_id:str>/invitations")
+@signed_in()
+async def invite(request: Request, case_id: str) -> HTTPResponse:
+    store, settings = _store(request), _settings(request)
+    role, name = _form(request, "role"), _field(request, "name", 100)
+    if role not in ROLES or name is None:
+        return await _case_page(request, case_id, status=422,
+                                problem="Please choose who they are and give their name "
+                                        "(up to 100 characters).",
+                                invite_name=_form(request, "name") or "")
+    invitation, token = await store.create_invitation(
+        request.ctx.worker, case_id, role, name, settings.invitation_days)
+    await audit.record(request, "invite", "invitation", invitation["id"], case_id=case_id,
+                       changes={"role": role})
+    case = await store.case_detail(request.ctx.worker, case_id)
+    url = f"{settings.base_url}/chat/{token}"
+    qr = segno.make(url, error="m")
+    return page(request, "worker_invited.html", title=f"Invitation for {name}", case=case,
+                invitation=invitation, url=url,
+                qr=qr.svg_data_uri(scale=5, border=2, dark="#000", light="#fff"),
+                child=role in ("child", "young_person"),
+                role_words=exports.ROLE_LABELS.get(role, role),
+                expires=invitation["expires_at"][:10])
+
+
+async def _case_of(store, model, object_id: str) -> str | None:
+    async with store.sessions() as session:
+        if model is Item:
+            return await session.scalar(select(Respondent.case_id).join(
+                Item, Item.respondent_id == Respondent.id).where(Item.id == object_id))
+        if model is Flag:
+            return await session.scalar(select(Flag.case_id).where(Flag.id == object_id))
+        return await session.scalar(select(Respondent.case_id).where(
+            Respondent.id == object_id))
+
+
+async def _belongs(request: Request, model, object_id: str, case_id: str) -> None:
+    """The thing must be in this case, and the case the worker's (else NotFound)."""
+    if await _case_of(_store(request), model, object_id) != case_id:
+        raise NotFound
+    await _store(request).case_detail(request.ctx.worker, case_id)
+
+
+@blueprint.post("/cases/<case_id:str>/invitations/<invitation_id:str>/revoke")
+@signed_in()
+async def revoke(request: Request, case_id: str, invitation_id: str) -> HTTPResponse:
+    await _belongs(request, Respondent, invitation_id, case_id)
+    await _store(request).revoke_invitation(request.ctx.worker, invitation_id)
+    await audit.record(request, "revoke", "invitation", invitation_id, case_id=case_id)
+    return _see_other(f"/cases/{case_id}?done=revoked")
+
+
+# The board ----------------------------------------------------------------------------
+
+
+def _board_filter(args) -> dict[str, str]:
+    show = args.get("show", "")
+    person = args.get("person", "")
+    chosen = {}
+    if show in dict(SHOW_CHOICES) and show:
+        chosen["show"] = show
+    if person and len(person) <= 32 and person.isalnum():
+        chosen["person"] = person
+    return chosen
+
+
+def _filtered(view: exports.MapView, chosen: dict[str, str]) -> None:
+    def keep(item: dict) -> bool:
+        return ((not chosen.get("show") or item["status"] == chosen["show"])
+                and (not chosen.get("person") or item["respondent_id"] == chosen["person"]))
+
+    for column in view.columns:
+        for part in column.parts:
+            part.items = [item for item in part.items if keep(item)]
+
+
+@blueprint.get("/cases/<case_id:str>/board")
+@signed_in()
+async def board(request: Request, case_id: str) -> HTTPResponse:
+    draft = await _store(request).draft_map(request.ctx.worker, case_id)
+    view = exports.arrange(draft, "all")
+    counts = {status: sum(1 for item in view.items if item["status"] == status)
+              for status in ("draft", "accepted", "rejected")}
+    chosen = _board_filter(request.args)
+    _filtered(view, chosen)
+    await audit.record(request, "view", "map", case_id)
+    return page(request, "worker_board.html", title=f"Map for {draft['case']['child_name']}",
+                view=view, case=draft["case"], counts=counts, chosen=chosen,
+                back=urlencode(chosen), shows=SHOW_CHOICES, places=exports.move_groups(),
+                case_id=case_id)
+
+
+async def _item_view(store, item: dict) -> dict:
+    async with store.sessions() as session:
+        person = await session.get(Respondent, item["respondent_id"])
+    label = exports.speaker_label({"name": person.name, "role": person.role})
+    return item | {"speaker": label, "status_words": exports.STATUS_LABELS[item["status"]],
+                   "edited": item["text"] != item["original_text"]}
+
+
+def _item_changes(request: Request) -> dict | None:
+    action = _form(request, "action")
+    if action in STATUS_ACTIONS:
+        return {"status": STATUS_ACTIONS[action]}
+    if action == "move":
+        place = _form(request, "place") or ""
+        if place not in exports.move_choices():
+            return None
+        section, _, category = place.partition(":")
+        return {"section": section, "category": category or None}
+    if action == "edit":
+        text = (_form(request, "text") or "").strip()
+        if not text or len(text) > MAX_TEXT or "\x00" in text:
+            return None
+        return {"text": text}
+    return None
+
+
+@blueprint.post("/cases/<case_id:str>/items/<item_id:str>")
+@signed_in()
+async def review_item(request: Request, case_id: str, item_id: str) -> HTTPResponse:
+    store = _store(request)
+    fragment = request.headers.get("x-mapbot-fragment") == "1"
+    await _belongs(request, Item, item_id, case_id)
+    back = urlencode(_board_filter(dict(parse_qsl(_form(request, "back") or ""))))
+    board_url = f"/cases/{case_id}/board" + (f"?{back}" if back else "")
+    changes = _item_changes(request)
+    if changes is None:
+        if fragment:
+            return raw(NOTICES["bad_wording"].encode(), status=422,
+                       content_type="text/plain; charset=utf-8")
+        sep = "&" if back else "?"
+        return _see_other(f"{board_url}{sep}done=bad_wording#item-{item_id}")
+    item = await store.update_item(request.ctx.worker, item_id, changes)
+    await audit.record(request, "edit", "item", item_id, case_id=case_id, changes=changes)
+    if not fragment:
+        return _see_other(f"{board_url}#item-{item_id}")
+    done = DONE_WORDS.get(changes.get("status", ""), "Moved" if "section" in changes
+                          else "Wording saved")
+    response = page(request, "worker_item.html", item=await _item_view(store, item),
+                    places=exports.move_groups(), case_id=case_id, back=back)
+    response.headers["X-MapBot-Place"] = f"{item['section']}:{item['category'] or ''}"
+    response.headers["X-MapBot-Done"] = done
+    return response
+
+
+@blueprint.post("/cases/<case_id:str>/flags/<flag_id:str>/acknowledge")
+@signed_in()
+async def acknowledge(request: Request, case_id: str, flag_id: str) -> HTTPResponse:
+    await _belongs(request, Flag, flag_id, case_id)
+    await _store(request).acknowledge_flag(request.ctx.worker, flag_id)
+    await audit.record(request, "acknowledge", "flag", flag_id, case_id=case_id)
+    return _see_other(f"/cases/{case_id}/board?done=acknowledged#flags")
+
+
+# Exports ------------------------------------------------------------------------------
+
+
+def export_choice(args) -> str | None:
+    only = args.get("only", "")
+    return {"": "draft", "draft": "draft", "accepted": "accepted"}.get(only)
+
+
+def word_response(draft: dict, choice: str) -> HTTPResponse:
+    name = exports.filename(draft["case"], choice, "docx")
+    return raw(exports.to_docx(draft, choice), content_type=exports.WORD_TYPE,
+               headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def print_response(draft: dict, choice: str, links: bool, case_id: str) -> HTTPResponse:
+    view = exports.arrange(draft, choice)
+    return render("worker_print.html", view=view, links=links, case_id=case_id,
+                  title=f"Map for {view.case['child_name']}", when=exports.when)
+
+
+async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
+    choice = export_choice(request.args)
+    if choice is None:
+        return error_page(request, 422, "Choose a version",
+                          "Choose the draft or the accepted items only.")
+    draft = await _store(request).draft_map(request.ctx.worker, case_id)
+    await audit.record(request, "export", "map", case_id,
+                       changes={"format": kind, "only": choice})
+    if kind == "docx":
+        return word_response(draft, choice)
+    if kind == "json":
+        name = exports.filename(draft["case"], "draft", "json")
+        return raw(jsonlib.dumps(draft, ensure_ascii=False, indent=2).encode(),
+                   content_type="application/json",
+                   headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return print_response(draft, choice, links=True, case_id=case_id)
+
+
+@blueprint.get("/cases/<case_id:str>/map.docx")
+@signed_in()
+async def export_word(request: Request, case_id: str) -> HTTPResponse:
+    return await _export(request, case_id, "docx")
+
+
+@blueprint.get("/cases/<case_id:str>/print")
+@signed_in()
+async def export_print(request: Request, case_id: str) -> HTTPResponse:
+    return await _export(request, case_id, "html")
+
+
+@blueprint.get("/cases/<case_id:str>/map.json")
+@signed_in()
+async def export_json(request: Request, case_id: str) -> HTTPResponse:
+    return await _export(request, case_id, "json")
+
+
+# Administration -----------------------------------------------------------------------
+
+
+async def _workers(store) -> list[dict]:
+    async with store.sessions() as session:
+        rows = await session.scalars(select(Worker).order_by(func.lower(Worker.username)))
+        return [{"id": w.id, "username": w.username, "is_admin": w.is_admin,
+                 "created_at": iso(w.created_at)} for w in rows]
+
+
+async def _workers_page(request: Request, status: int = 200, problem: str | None = None,
+                        username: str = "") -> HTTPResponse:
+    return page(request, "worker_admin_workers.html", status=status, title="Workers",
+                workers=await _workers(_store(request)), problem=problem, username=username)
+
+
+@blueprint.get("/admin/workers")
+@signed_in(admin=True)
+async def workers(request: Request) -> HTTPResponse:
+    return await _workers_page(request)
+
+
+@blueprint.post("/admin/workers")
+@signed_in(admin=True)
+async def add_worker(request: Request) -> HTTPResponse:
+    username = _field(request, "username", 150)
+    password = _form(request, "password") or ""
+    if username is None or any(ch.isspace() for ch in username):
+        return await _workers_page(request, 422, "Please give a username without spaces "
+                                                 "(up to 150 characters).", username or "")
+    if len(password) < 12 or len(password) > 1024:
+        return await _workers_page(request, 422, "Please give a password of at least 12 "
+                                                 "characters.", username)
+    if password != (_form(request, "confirm") or ""):
+        return await _workers_page(request, 422, "The two passwords are not the same.",
+                                   username)
+    is_admin = _form(request, "is_admin") == "yes"
+    try:
+        worker_id = await _store(request).add_worker(username, password, is_admin=is_admin)
+    except IntegrityError:
+        return await _workers_page(request, 409, "There is already a worker with that "
+                                                 "username.", username)
+    await audit.record(request, "add_worker", "worker", worker_id,
+                       changes={"is_admin": is_admin})
+    return _see_other("/admin/workers?done=worker_added")
+
+
+@blueprint.get("/admin/audit")
+@signed_in(admin=True)
+async def audit_log(request: Request) -> HTTPResponse:
+    username = (request.args.get("worker") or "").strip()[:150]
+    case_id = (request.args.get("case") or "").strip()[:32]
+    before = request.args.get("before", "")
+    before_id = int(before) if before.isdigit() else None
+    rows = await audit.events(_store(request), username=username or None,
+                              case_id=case_id or None, before=before_id, limit=200)
+    older = None
+    if len(rows) == 200:
+        older = urlencode({k: v for k, v in (("worker", username), ("case", case_id),
+                                             ("before", str(rows[-1][0]))) if v})
+    return page(request, "worker_admin_audit.html", title="Audit log",
+                events=[event for _, event in rows], worker_filter=username,
+                case_filter=case_id, older=older)
