@@ -12,7 +12,7 @@ RASA_VENV := .venv-rasa
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/mapbot.tar.gz
 
-.PHONY: help setup test-setup run train test lint clean
+.PHONY: help setup test-setup run train test lint nlu-report clean
 
 help:
 	@echo "make run   - set up, train if the data changed, start MapBot"
@@ -51,6 +51,11 @@ lint: setup
 
 test: test-setup
 	bash tests/run_all.sh
+
+# NLU figures to compare over time (docs/nlu-cross-validation.md keeps the summary).
+nlu-report: setup
+	$(RASA) test nlu --cross-validation -f 3 --out results/nlu-cv
+	$(RASA) test nlu --nlu tests/nlu/answers_test.yml --model $(MODEL) --out results/nlu-held-out
 
 clean:
 	rm -rf $(PORTAL_VENV) $(RASA_VENV) models results var tests/artifacts

@@ -18,8 +18,11 @@ class Nlu:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            secret = os.environ.get("MAPBOT_RASA_JWT_SECRET", "")
+            if not secret:
+                raise NluUnavailable("MAPBOT_RASA_JWT_SECRET is not set")
             token = jwt.encode({"user": {"username": "mapbot-actions", "role": "admin"}},
-                               os.environ.get("MAPBOT_RASA_JWT_SECRET", ""), algorithm="HS256")
+                               secret, algorithm="HS256")
             self._session = aiohttp.ClientSession(
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=aiohttp.ClientTimeout(total=10))

@@ -29,6 +29,9 @@ step "rasa test: conversations replayed against the model"
 .venv-rasa/bin/rasa test core --stories tests/stories --model models/mapbot.tar.gz \
   --out results/core --fail-on-prediction-errors --quiet
 
+step "NLU routing on held-out answers (results/nlu-routing.md)"
+.venv-rasa/bin/python -m pytest tests/nlu_eval -q -p no:cacheprovider
+
 database=SQLite
 [[ -n "${MAPBOT_TEST_POSTGRES_URL:-}" ]] && database=PostgreSQL
 step "unit, portal and end-to-end tests (database: $database)"

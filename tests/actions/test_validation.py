@@ -55,9 +55,12 @@ async def test_an_answer_is_saved_once_in_the_persons_exact_words(text, domain,
     assert len(fake_portal.saves) == 1
     _, conversation, key, body = fake_portal.saves[0]
     assert (conversation, key) == (CONVERSATION, "like_child")
+    parts = body.pop("parts")
     assert body == {"kind": "item", "question": ask("like_child", "ask", "parent"),
                     "text": text, "value": None, "section": "working_well",
                     "category": "strength", "house": None}
+    assert all(part["text"] in text for part in parts)  # each part in the exact words
+    assert {part["section"] for part in parts} <= {"working_well", "worries", "needs"}
     assert fake_portal.saved()["like_child"]["text"] == text
 
 
