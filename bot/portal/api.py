@@ -64,10 +64,17 @@ async def login(request: Request) -> JSONResponse:
     password = (body or {}).get("password")
     if username is None or not isinstance(password, str) or len(password) > 1024:
         return error(422, "Please give a username and a password.")
-    settings = request.app.ctx.settings
+    settings, limiter = request.app.ctx.settings, request.app.ctx.login_limiter
+    address = request.remote_addr or request.ip
+    wait = limiter.wait_seconds(username, address)
+    if wait:
+        return error(429, f"Too many sign-in attempts. Please wait {wait} seconds and try "
+                          "again.", retry_after=wait)
     result = await request.app.ctx.store.login(username, password, settings.login_hours)
     if result is None:
+        limiter.failed(username, address)
         return json(LOGIN_FAILED, status=401)
+    limiter.succeeded(username)
     token, expires_at = result
     return json({"token": token, "expires_at": iso(expires_at)})
 

@@ -13,6 +13,7 @@ from bot.alerts import AlertSender
 from bot.config import Settings
 from bot.portal import api, chat, chat_page, internal, web
 from bot.portal.health import action_server_up
+from bot.portal.login_limits import LoginLimiter
 from bot.rasa_client import RasaClient
 from bot.safeguarding.detector import load_rules
 from bot.store import Store
@@ -42,6 +43,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
     app.ctx.store = store or Store(settings.database_url)
+    app.ctx.login_limiter = LoginLimiter()
 
     @app.before_server_start
     async def open_connections(app: Sanic) -> None:

@@ -104,7 +104,8 @@ OPENAPI = {
                 "200": _json({"type": "object", "required": ["token", "expires_at"],
                               "properties": {"token": _STR, "expires_at": _TIME}}),
                 "401": _error("Unknown user or wrong password (the same answer)"),
-                "422": _error("Malformed body")}}},
+                "422": _error("Malformed body"),
+                "429": _error("Too many attempts for this account or address; wait")}}},
         "/api/v1/cases": {
             "post": {"security": _BEARER,
                      "requestBody": _body({"type": "object",

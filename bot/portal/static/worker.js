@@ -67,7 +67,7 @@
       form.dataset.plain = "1";
       if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
     };
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       headers: {"X-MapBot-Fragment": "1"},
