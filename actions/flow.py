@@ -67,12 +67,15 @@ GROUP_ORDER = ["working_well", "worries", "needs", "good_things", "house_worries
                "people", "scale"]
 
 
-def read_back(answers: list[dict]) -> list[str]:
+def read_back(answers: list[dict], audience: str | None = None) -> list[str]:
     """The answers under their headings, each exactly as the person wrote it."""
     groups: dict[str, list[str]] = {}
     for answer in answers:
-        groups.setdefault(_group_key(answer), []).append(f"• {answer['text']}")
-    return [f"{texts.heading(key)}\n" + "\n".join(groups[key])
+        line = f"• {answer['text']}"
+        if answer["kind"] == "scale" and answer["text"].strip() != str(answer["value"]):
+            line += f" ({answer['value']})"  # the number as understood
+        groups.setdefault(_group_key(answer), []).append(line)
+    return [f"{texts.heading(key, audience)}\n" + "\n".join(groups[key])
             for key in GROUP_ORDER if key in groups]
 
 
@@ -89,7 +92,7 @@ class ActionReview(Action):
             return [SlotSet("stage", "review")]
         if answers:
             utter(dispatcher, who, "review_intro")
-            for block in read_back(answers):
+            for block in read_back(answers, who.audience):
                 dispatcher.utter_message(text=block)
         else:
             utter(dispatcher, who, "review_empty")

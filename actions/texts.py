@@ -59,8 +59,8 @@ def question(key: str, part: str, role: str | None, audience: str | None,
     return fill(text, values) if text else None
 
 
-def heading(key: str) -> str:
-    return choose(catalogue()["headings"][key], None, None)
+def heading(key: str, audience: str | None = None) -> str:
+    return choose(catalogue()["headings"][key], None, audience)
 
 
 def button(key: str) -> Button:
