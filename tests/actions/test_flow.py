@@ -99,7 +99,7 @@ async def test_review_groups_answers_under_headings_and_quotes_them_exactly(
         "What you are worried about:\n• his temper\nat night",
         "What needs to happen:\n• a bigger flat",
         "People who help:\n• Nan, Mrs Patel\n• school runs",
-        "Your number:\n• about a six\n• we talk more",
+        "Your number:\n• about a six (6)\n• we talk more",
         say("review_question", "parent"),
     ]
     assert [b["payload"] for b in turn.messages[-1]["buttons"]] == ["/send", "/change",
@@ -122,7 +122,7 @@ async def test_review_for_a_child_shows_the_houses(domain, fake_portal) -> None:
         "House of good things:\n• my cat\n• {child_name} swims",  # never filled in
         "House of worries:\n• the dark",
         "House of dreams:\n• no more shouting",
-        "People who help:\n• Miss Jones",
+        "Grown-ups you trust:\n• Miss Jones",
     ]
     assert turn.texts[0] == say("review_intro", "child")
 
