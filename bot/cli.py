@@ -21,11 +21,20 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--password-stdin", action="store_true", required=True,
                      help="read the password from standard input")
     add.add_argument("--admin", action="store_true", help="make an administrator")
+    purge = commands.add_parser("purge", help="delete cases' conversations and answers")
+    which = purge.add_mutually_exclusive_group(required=True)
+    which.add_argument("--case", help="the id of one case to purge now")
+    which.add_argument("--expired", action="store_true",
+                       help="every case sent more than MAPBOT_RETENTION_DAYS days ago")
     commands.add_parser("serve", help="run the portal only")
     commands.add_parser("train", help="train the assistant if its data changed")
-    commands.add_parser("run", help="train if needed and run all three services")
+    run = commands.add_parser("run", help="train if needed and run all three services")
+    run.add_argument("--no-portal", action="store_true",
+                     help="run only the Rasa servers and their action servers (one per "
+                          "URL in MAPBOT_RASA_URLS), for a machine behind other portals")
     args = parser.parse_args(argv)
-    handlers = {"worker": _worker_add, "serve": _serve, "train": _train, "run": _run}
+    handlers = {"worker": _worker_add, "serve": _serve, "train": _train, "run": _run,
+                "purge": _purge}
     return handlers[args.command](args)
 
 
@@ -53,6 +62,34 @@ def _worker_add(args: argparse.Namespace) -> int:
         print(f"A worker called {args.username!r} already exists.", file=sys.stderr)
         return 1
     print(f"Worker {args.username!r} created.")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from bot.retention import cases_due, purge_case
+    from bot.store import Store
+
+    settings = load_settings()
+
+    async def purge() -> int:
+        store = Store(settings.database_url)
+        try:
+            await store.create_schema()
+            due = [args.case] if args.case else await cases_due(store, settings.retention_days)
+            for case_id in due:
+                done = await purge_case(store, settings.tracker_database_url, case_id)
+                print(f"Purged case {done.case_id}: {done.conversations} conversations, "
+                      f"{done.answers} answers, {done.tracker_events} conversation events.")
+            return len(due)
+        finally:
+            await store.close()
+
+    try:
+        count = asyncio.run(purge())
+    except LookupError as error:
+        print(f"Nothing purged: {error}.", file=sys.stderr)
+        return 1
+    print(f"{count} case(s) purged.")
     return 0
 
 
@@ -85,6 +122,14 @@ def _run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the services on TERM too
     try:
+        if getattr(args, "no_portal", False):
+            stack.start(*[name for name in stack.names() if name != "portal"])
+            stack.wait_rasa()
+            print(f"{len(stack.rasa)} Rasa server(s) running "
+                  f"({time.monotonic() - started:.0f}s to ready): "
+                  f"{', '.join(i.url for i in stack.rasa)}  (logs in var/logs)", flush=True)
+            while True:
+                time.sleep(3600)
         stack.start()
         stack.wait_healthy()
         print(f"MapBot is running ({time.monotonic() - started:.0f}s to healthy): "

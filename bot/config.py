@@ -41,13 +41,20 @@ class Settings:
     database_url: str = f"sqlite:///{VAR_DIR / 'mapbot.db'}"
     tracker_database_url: str = f"sqlite:///{VAR_DIR / 'rasa-trackers.db'}"
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa servers (comma-separated), each with its own action server; empty:
+    # just `rasa_url`. The portal routes each conversation to one of them (bot/rasa_client.py).
+    rasa_urls: str = ""
     action_port: int = 5055
+    # Rasa's lock store: Redis when set (redis://[:password@]host:port/db), else in memory.
+    redis_url: str = field(default="", repr=False)
     portal_internal_url: str = ""
     # Rasa -> action server, and action server -> portal's internal endpoint.
     action_secret: str = field(default="", repr=False)
     internal_secret: str = field(default="", repr=False)
     # Signs the tokens the action server uses for Rasa's (otherwise closed) HTTP API.
     rasa_jwt_secret: str = field(default="", repr=False)
+    # Portal -> Rasa's mapbot channel (rasa_addons/secure_rest.py).
+    rasa_channel_secret: str = field(default="", repr=False)
     model_dir: str = str(ROOT / "models")
     invitation_days: int = 28
     login_hours: int = 8
@@ -69,6 +76,7 @@ class Settings:
     alert_email_to: str = ""
     duty_email_to: str = ""
     escalate_after_minutes: int = 30
+    retention_days: int = 365  # after everyone sent their answers; `mapbot purge --expired`
     alert_poll_seconds: float = 5.0
 
     @property
@@ -80,8 +88,15 @@ class Settings:
         return (self.portal_internal_url or f"http://127.0.0.1:{self.port}").rstrip("/")
 
     @property
+    def rasa_servers(self) -> list[str]:
+        """Every Rasa server the portal may use, in the order given (the first is
+        `rasa_url` when only one is set)."""
+        urls = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
+        return urls or [self.rasa_url.rstrip("/")]
+
+    @property
     def rasa_port(self) -> int:
-        return urlsplit(self.rasa_url).port or 5005
+        return urlsplit(self.rasa_servers[0]).port or 5005
 
     @property
     def action_url(self) -> str:
@@ -97,11 +112,14 @@ def load_settings() -> Settings:
         database_url=_env("MAPBOT_DATABASE_URL", Settings.database_url),
         tracker_database_url=_env("MAPBOT_TRACKER_DATABASE_URL", Settings.tracker_database_url),
         rasa_url=_env("MAPBOT_RASA_URL", Settings.rasa_url),
+        rasa_urls=_env("MAPBOT_RASA_URLS", ""),
         action_port=_env_int("MAPBOT_ACTION_PORT", Settings.action_port),
+        redis_url=_env("MAPBOT_REDIS_URL", ""),
         portal_internal_url=_env("MAPBOT_PORTAL_INTERNAL_URL", ""),
         action_secret=_env("MAPBOT_ACTION_SECRET", ""),
         internal_secret=_env("MAPBOT_INTERNAL_SECRET", ""),
         rasa_jwt_secret=_env("MAPBOT_RASA_JWT_SECRET", ""),
+        rasa_channel_secret=_env("MAPBOT_RASA_CHANNEL_SECRET", ""),
         model_dir=_env("MAPBOT_MODEL_DIR", Settings.model_dir),
         invitation_days=_env_int("MAPBOT_INVITATION_DAYS", Settings.invitation_days),
         login_hours=_env_int("MAPBOT_LOGIN_HOURS", Settings.login_hours),
@@ -120,6 +138,7 @@ def load_settings() -> Settings:
         smtp_from=_env("MAPBOT_SMTP_FROM", Settings.smtp_from),
         alert_email_to=_env("MAPBOT_ALERT_EMAIL_TO", ""),
         duty_email_to=_env("MAPBOT_DUTY_EMAIL_TO", ""),
+        retention_days=_env_int("MAPBOT_RETENTION_DAYS", Settings.retention_days),
         escalate_after_minutes=_env_int("MAPBOT_ESCALATE_AFTER_MINUTES",
                                         Settings.escalate_after_minutes),
         alert_poll_seconds=float(_env("MAPBOT_ALERT_POLL_SECONDS",
