@@ -50,7 +50,8 @@ def payload(job: AlertJob, base_url: str) -> dict:
 def email(job: AlertJob, settings: Settings) -> EmailMessage:
     message = EmailMessage()
     urgent = "NOT YET ACKNOWLEDGED: " if job.event == "escalated" else ""
-    message["Subject"] = f"{urgent}MapBot safeguarding flag, case {job.case_reference}"
+    reference = " ".join(job.case_reference.split())  # a header must be one line
+    message["Subject"] = f"{urgent}MapBot safeguarding flag, case {reference}"
     message["From"] = settings.smtp_from
     message["To"] = settings.duty_email_to if job.event == "escalated" else settings.alert_email_to
     message.set_content(
@@ -83,6 +84,8 @@ class AlertSender:
         await self.store.escalate_overdue(self.settings.escalate_after_minutes,
                                           channels(self.settings, "escalated"))
         for job in await self.store.due_alerts():
+            if not await self.store.claim_alert(job.alert_id):
+                continue  # another portal is sending it
             try:
                 await self.deliver(job)
             except Exception as error:  # noqa: BLE001 - any failure is retried later

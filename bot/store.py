@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -53,6 +53,13 @@ def async_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def _sqlite_foreign_keys(connection, _record) -> None:
+    """SQLite ignores ON DELETE CASCADE unless it is told not to, per connection."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -99,6 +106,8 @@ class Store:
         if url.startswith("postgresql"):
             options |= {"pool_size": pool_size, "max_overflow": pool_size * 2}
         self.engine = create_async_engine(url, **options)
+        if url.startswith("sqlite"):
+            event.listen(self.engine.sync_engine, "connect", _sqlite_foreign_keys)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def create_schema(self) -> None:
@@ -223,6 +232,12 @@ class Store:
                 session.add(Message(respondent_id=respondent_id, sender="bot",
                                     text=message["text"],
                                     data=json.dumps(extra) if extra else None))
+
+    async def person_turns(self, respondent_id: str) -> int:
+        """How many messages from this person are recorded (the portal's turn number)."""
+        async with self.sessions() as session:
+            return await session.scalar(select(func.count()).select_from(Message).where(
+                Message.respondent_id == respondent_id, Message.sender == "person")) or 0
 
     async def conversation(self, conversation_id: str) -> Conversation:
         async with self.sessions() as session:
@@ -366,14 +381,20 @@ class Store:
     async def escalate_overdue(self, minutes: int, channels: list[str]) -> int:
         """Flags nobody acknowledged in time get a second, louder round of alerts."""
         async with self.sessions.begin() as session:
-            overdue = list(await session.scalars(select(Flag).where(
+            overdue = list(await session.scalars(select(Flag.id).where(
                 Flag.acknowledged_at.is_(None), Flag.escalated_at.is_(None),
                 Flag.created_at <= utcnow() - timedelta(minutes=minutes))))
-            for flag in overdue:
-                flag.escalated_at = utcnow()
-                session.add_all(Alert(flag_id=flag.id, channel=channel, event="escalated")
-                                for channel in channels)
-            return len(overdue)
+            escalated = 0
+            for flag_id in overdue:
+                # Conditional, so that of several portals only one escalates each flag.
+                claimed = await session.execute(update(Flag).where(
+                    Flag.id == flag_id, Flag.escalated_at.is_(None),
+                    Flag.acknowledged_at.is_(None)).values(escalated_at=utcnow()))
+                if claimed.rowcount == 1:
+                    escalated += 1
+                    session.add_all(Alert(flag_id=flag_id, channel=channel, event="escalated")
+                                    for channel in channels)
+            return escalated
 
     async def due_alerts(self, limit: int = 50) -> list[AlertJob]:
         async with self.sessions() as session:
@@ -381,12 +402,23 @@ class Store:
                 select(Alert, Flag, Case, Respondent)
                 .join(Flag, Alert.flag_id == Flag.id).join(Case, Flag.case_id == Case.id)
                 .join(Respondent, Flag.respondent_id == Respondent.id)
-                .where(Alert.delivered_at.is_(None), Alert.next_attempt_at <= utcnow())
+                .where(Alert.delivered_at.is_(None), Alert.next_attempt_at <= utcnow(),
+                       # an escalation is moot once a worker has acknowledged the flag
+                       or_(Alert.event != "escalated", Flag.acknowledged_at.is_(None)))
                 .order_by(Alert.next_attempt_at).limit(limit))
             return [AlertJob(alert.id, alert.channel, alert.event, alert.attempts, flag.id,
                              case.id, case.reference, respondent.role, flag.category,
                              iso(flag.created_at))
                     for alert, flag, case, respondent in rows]
+
+    async def claim_alert(self, alert_id: str, lease_seconds: float = 60) -> bool:
+        """Take an alert for sending; with several portals only one of them gets it."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(Alert).where(Alert.id == alert_id, Alert.delivered_at.is_(None),
+                                    Alert.next_attempt_at <= utcnow())
+                .values(next_attempt_at=utcnow() + timedelta(seconds=lease_seconds)))
+            return result.rowcount == 1
 
     async def alert_delivered(self, alert_id: str) -> None:
         async with self.sessions.begin() as session:

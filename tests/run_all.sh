@@ -32,7 +32,11 @@ step "rasa test: conversations replayed against the model"
 step "NLU routing on held-out answers (results/nlu-routing.md)"
 .venv-rasa/bin/python -m pytest tests/nlu_eval -q -p no:cacheprovider
 
+step "benchmark at tiny size (2 families each side): proves it works, asserts no times"
+.venv/bin/ruff check bench
+.venv/bin/python -m bench.run --families 2 --out tests/artifacts/bench
+
 database=SQLite
 [[ -n "${MAPBOT_TEST_POSTGRES_URL:-}" ]] && database=PostgreSQL
 step "unit, portal and end-to-end tests (database: $database)"
-.venv/bin/python -m pytest tests/unit tests/portal tests/e2e -q -p no:cacheprovider
+.venv/bin/python -m pytest tests/unit tests/portal tests/safeguarding tests/e2e -q -p no:cacheprovider

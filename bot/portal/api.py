@@ -26,10 +26,13 @@ def _body(request: Request) -> dict | None:
     return body if isinstance(body, dict) else None
 
 
-def _text_field(body: dict, name: str, limit: int) -> str | None:
+def _text_field(body: dict, name: str, limit: int, lines: bool = False) -> str | None:
     value = body.get(name)
-    if not isinstance(value, str) or not value.strip() or len(value) > limit or "\x00" in value:
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
         return None
+    allowed = "\n\t" if lines else ""
+    if any((ord(char) < 32 or ord(char) == 127) and char not in allowed for char in value):
+        return None  # no control characters (nor line breaks in names and references)
     return value.strip()
 
 
@@ -161,7 +164,7 @@ def _item_changes(body: dict | None) -> dict | None:
     for field, values in allowed.items():
         if field in body and body[field] not in values:
             return None
-    if "text" in body and _text_field(body, "text", 4000) is None:
+    if "text" in body and _text_field(body, "text", 4000, lines=True) is None:
         return None
     return dict(body)
 

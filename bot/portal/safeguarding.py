@@ -12,10 +12,10 @@ from bot.store import CHILD_ROLES, Store
 CARRY_ON = "/carry_on"
 LONG_MESSAGE = 500  # longer messages are checked off the event loop
 NOT_SAVED = {
-    "adult": "Something went wrong on our side, so your message was not saved. "
-             "Please send it again in a moment.",
-    "child": "Something went wrong, so what you wrote was not saved. "
-             "Please send it again in a moment.",
+    "adult": "Your social worker will still be told. But something went wrong on our "
+             "side, so it was not saved as an answer. Please send it again in a moment.",
+    "child": "Your social worker will still be told. But something went wrong, so it was "
+             "not saved as an answer. You can send it again in a moment.",
 }
 
 

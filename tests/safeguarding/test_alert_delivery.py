@@ -343,10 +343,6 @@ async def test_a_flag_older_than_the_limit_is_escalated(store, settings, sender,
     assert len(smtp.to(DUTY_TO)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: an escalation queued while a receiver was down is still sent after the flag "
-    "was acknowledged (the duty manager is told 'NOT YET ACKNOWLEDGED' about a flag a "
-    "worker already handled); Store.due_alerts does not look at Flag.acknowledged_at"))
 async def test_an_escalation_waiting_for_a_receiver_is_dropped_once_acknowledged(
         store, settings, alice, family, webhook, smtp):
     sender = AlertSender(replace(settings, escalate_after_minutes=0), store)
@@ -367,10 +363,6 @@ async def test_an_escalation_waiting_for_a_receiver_is_dropped_once_acknowledged
     assert smtp.to(DUTY_TO) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: two portal processes (README: 'several can run behind a load balancer') each "
-    "run an AlertSender; both read the same due alert before either marks it delivered, "
-    "so the webhook and the email are sent twice. Store.due_alerts does not claim rows"))
 async def test_two_senders_at_once_deliver_each_alert_once(store, settings, family,
                                                            webhook, smtp):
     webhook.delay = 1.0  # a receiver that takes a moment to answer, as real ones do
@@ -462,10 +454,6 @@ async def test_email_without_an_address_is_off(settings):
 # Case references that an email header cannot hold ------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a case reference with a line break (POST /api/v1/cases accepts one) makes "
-    "bot/alerts.py email() raise ValueError on the Subject header, so the safeguarding "
-    "email for that case is retried for ever and never delivered"))
 async def test_a_reference_with_a_line_break_still_gets_its_email(
         store, settings, sender, alice, webhook, smtp):
     family = await new_family(store, alice, reference="CASE 7\nNorth team")
