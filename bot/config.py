@@ -127,7 +127,9 @@ def load_settings() -> Settings:
                                       Settings.session_idle_minutes),
         session_absolute_hours=_env_int("MAPBOT_SESSION_ABSOLUTE_HOURS",
                                         Settings.session_absolute_hours),
-        max_message_chars=_env_int("MAPBOT_MAX_MESSAGE_CHARS", Settings.max_message_chars),
+        # The contract promises at least 2,000 characters.
+        max_message_chars=max(2000, _env_int("MAPBOT_MAX_MESSAGE_CHARS",
+                                             Settings.max_message_chars)),
         quick_exit_url=_env("MAPBOT_QUICK_EXIT_URL", Settings.quick_exit_url),
         alert_webhook_url=_env("MAPBOT_ALERT_WEBHOOK_URL", ""),
         alert_webhook_secret=_env("MAPBOT_ALERT_WEBHOOK_SECRET", ""),

@@ -267,8 +267,10 @@ class Store:
             respondent = await self._open_respondent(session, conversation_id)
             answer = await session.scalar(select(Answer).where(
                 Answer.respondent_id == respondent.id, Answer.question_key == key))
-            if answer is not None and (answer.text, answer.value, answer.question,
-                                       answer.parts) == (text, value, question, parts):
+            now = (text, value, question, parts, kind, section, category, house)
+            if answer is not None and (
+                    answer.text, answer.value, answer.question, answer.parts, answer.kind,
+                    answer.section, answer.category, answer.house) == now:
                 return self._answer_json(answer)  # a retry: nothing changes
             if answer is None:
                 answer = Answer(respondent_id=respondent.id, question_key=key,
@@ -302,6 +304,8 @@ class Store:
         """Mark the answers as sent to the worker; sending twice keeps the first time."""
         async with self.sessions.begin() as session:
             respondent = await self._by_conversation(session, conversation_id)
+            if respondent.submitted_at is None and respondent.revoked_at is not None:
+                raise Closed  # a revoked link sends nothing to the map
             if respondent.submitted_at is None:
                 respondent.submitted_at = utcnow()
                 respondent.status = "submitted"

@@ -11,7 +11,7 @@ from bot import audit
 from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso
 from bot.portal import web  # the Word and print makers are shared with the screens
 from bot.portal.errors import error, not_found, unauthorised
-from bot.portal.openapi import OPENAPI
+from bot.portal.openapi import document
 from bot.store import ROLES, NotFound
 
 blueprint = Blueprint("api", url_prefix="/api/v1")
@@ -57,7 +57,7 @@ def worker_required(handler):
 
 @blueprint.get("/openapi.json")
 async def openapi(request: Request) -> JSONResponse:
-    return json(OPENAPI)
+    return json(document(request.app.ctx.settings.max_message_chars))
 
 
 @blueprint.post("/login")
@@ -166,7 +166,10 @@ def _item_changes(body: dict | None) -> dict | None:
             return None
     if "text" in body and _text_field(body, "text", 4000, lines=True) is None:
         return None
-    return dict(body)
+    changes = dict(body)
+    if "text" in changes:
+        changes["text"] = changes["text"].strip()
+    return changes
 
 
 @blueprint.post("/flags/<flag_id:str>/acknowledge")

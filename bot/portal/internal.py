@@ -14,6 +14,7 @@ from sanic.response import JSONResponse, json
 
 from bot.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS, parts_problem
 from bot.portal.errors import error, not_found
+from bot.rasa_client import clean_text
 from bot.security_compare import secrets_match
 from bot.store import Closed, NotFound
 
@@ -54,7 +55,10 @@ async def answers(request: Request, conversation_id: str) -> JSONResponse:
 @blueprint.put("/conversations/<conversation_id:str>/answers/<key:str>")
 @secret_required
 async def save_answer(request: Request, conversation_id: str, key: str) -> JSONResponse:
-    body = request.json if isinstance(request.json, dict) else {}
+    try:
+        body = request.json if isinstance(request.json, dict) else {}
+    except Exception:  # noqa: BLE001 - an unreadable body is a malformed answer
+        body = {}
     problem = _answer_problem(key, body)
     if problem:
         return error(422, problem)
@@ -83,9 +87,11 @@ def _answer_problem(key: str, body: dict) -> str | None:
     checks = [
         (len(key) <= 80, "key too long"),
         (body.get("kind") in ANSWER_KINDS, "kind"),
-        (isinstance(body.get("question"), str), "question"),
-        (isinstance(body.get("text"), str) and body["text"].strip() != "", "text"),
+        (isinstance(body.get("question"), str) and storable(body["question"]), "question"),
+        (isinstance(body.get("text"), str) and body["text"].strip() != ""
+         and storable(body["text"]), "text"),
         (body.get("value") is None or (isinstance(body["value"], int)
+                                       and not isinstance(body["value"], bool)
                                        and 0 <= body["value"] <= 10), "value"),
         (body.get("section") in (*SECTIONS, None), "section"),
         (body.get("category") in (*CATEGORIES, None), "category"),
@@ -98,3 +104,8 @@ def _answer_problem(key: str, body: dict) -> str | None:
         return f"Invalid answer: {', '.join(wrong)}."
     problem = parts_problem(body["text"], body.get("parts"))
     return f"Invalid answer: {problem}." if problem else None
+
+
+def storable(text: str) -> bool:
+    """No NUL, other control characters or broken Unicode: no database can hold them."""
+    return clean_text(text) == text

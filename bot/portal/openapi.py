@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -175,9 +177,21 @@ OPENAPI = {
                 "429": _error("Too many messages"),
                 "503": _error("The assistant is not available; send again in a moment")}}},
         "/healthz": {"get": {"responses": {
-            "200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}),
+            # "degraded": some Rasa servers are down (named), but one can still serve.
+            "200": _json({"type": "object", "properties": {
+                "status": {"enum": ["ok", "degraded"]},
+                "down": {"type": "array", "items": _STR}}}),
             "503": _json({"type": "object", "properties": {
                 "status": _STR, "down": {"type": "array", "items": _STR}}},
                 "A service is down")}}},
     },
 }
+
+
+def document(max_message_chars: int) -> dict:
+    """The document for this portal: the message limit is whatever it is configured to."""
+    found = copy.deepcopy(OPENAPI)
+    body = found["paths"]["/api/v1/chat/{token}/messages"]["post"]["requestBody"]
+    body["content"]["application/json"]["schema"]["properties"]["text"]["maxLength"] = (
+        max_message_chars)
+    return found

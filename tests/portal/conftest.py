@@ -12,6 +12,7 @@ tests about what the portal does with Rasa's answers.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets
 import shutil
@@ -28,7 +29,6 @@ from psycopg import sql
 from sqlalchemy import create_engine
 
 import bot.portal.app as portal_app
-import bot.portal.chat as portal_chat
 import bot.security
 from bot.alerts import AlertSender
 from bot.config import Settings
@@ -141,6 +141,7 @@ def settings(database_url) -> Settings:
     return Settings(
         database_url=database_url,
         internal_secret=SECRET,
+        rasa_channel_secret="channel-" + SECRET,
         rasa_url=f"http://127.0.0.1:{unused_port()}",
         action_port=unused_port(),
         public_url="https://mapbot.example.org",
@@ -183,12 +184,40 @@ def no_alert_loop(monkeypatch) -> None:
 
 
 @pytest.fixture
-def app(settings, store):
-    app = create_app(settings, store=store)
-    # sanic-testing starts the app up again for every request; TouchUp (a start-up
-    # optimisation that recompiles Sanic's own code) would then cost ~40 ms a request.
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def make_app(settings, store):
+    """Another app on the same database, with some settings changed."""
+
+    def make_app(**changes):
+        return fast_test_app(create_app(dataclasses.replace(settings, **changes), store=store))
+
+    return make_app
+
+
+def fast_test_app(app):
+    """sanic-testing starts the app up again for every request (listeners included) and
+    rebuilds its routers each time. The routes and signals never change here, and an app
+    lives within one test's event loop, so each router is compiled once; and TouchUp (a
+    start-up optimisation that recompiles Sanic's own code) is off. Together they took
+    most of each request's time."""
     app.config.TOUCHUP = False
+    for router in (app.router, app.signal_router):
+        router.reset = _reset_unless_built(router)
     return app
+
+
+def _reset_unless_built(router):
+    reset = router.reset
+
+    def reset_unless_built() -> None:
+        if not router.finalized:
+            reset()
+
+    return reset_unless_built
 
 
 @pytest.fixture
@@ -231,18 +260,16 @@ async def invitation(portal, alice, case) -> dict:
 
 @pytest.fixture
 def fake_rasa(monkeypatch) -> FakeRasa:
-    """Rasa answers through a mock transport and the action server counts as up."""
+    """Rasa (its mapbot channel, with its action server up) answers through a mock
+    transport."""
     fake = FakeRasa()
 
     class FakeRasaClient(RasaClient):
-        def __init__(self, base_url: str, timeout: float) -> None:  # noqa: B903
-            self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout,
+        def __init__(self, base_url: str, timeout: float, secret: str = "") -> None:
+            self.base_url = base_url.rstrip("/")
+            self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
+                                           headers={"Authorization": f"Bearer {secret}"},
                                            transport=httpx.MockTransport(fake.handle))
 
-    async def action_server_up(http, action_url) -> bool:
-        return True
-
     monkeypatch.setattr(portal_app, "RasaClient", FakeRasaClient)
-    monkeypatch.setattr(portal_app, "action_server_up", action_server_up)
-    monkeypatch.setattr(portal_chat, "action_server_up", action_server_up)
     return fake

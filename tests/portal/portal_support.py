@@ -116,15 +116,22 @@ class Portal:
 
 @dataclass
 class FakeRasa:
-    """Answers the REST webhook as Rasa does; records what the portal sent."""
+    """Answers as Rasa's mapbot channel does; records what the portal sent."""
 
     reply: list[dict] = field(default_factory=lambda: [{"text": "Hello, I am MapBot."}])
     status: int = 200
+    actions_up: bool = True
     sent: list[dict] = field(default_factory=list)
+    authorization: list[str] = field(default_factory=list)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/":
-            return httpx.Response(200, text="Hello from Rasa: 3.6.21")
-        assert request.url.path == "/webhooks/rest/webhook"
+        self.authorization.append(request.headers.get("authorization", ""))
+        if request.url.path == "/webhooks/mapbot/":
+            if not self.actions_up:
+                return httpx.Response(503, json={"status": "unavailable", "down": ["actions"]})
+            return httpx.Response(200, json={"status": "ok"})
+        assert request.url.path == "/webhooks/mapbot/webhook"
         self.sent.append(json.loads(request.content))
+        if not self.actions_up:
+            return httpx.Response(503, json={"status": "unavailable", "down": ["actions"]})
         return httpx.Response(self.status, json=self.reply)

@@ -136,11 +136,8 @@ async def test_everything_down_is_503_and_nothing_starts(portal, invitation, oth
     await assert_nothing_recorded(portal, invitation)
 
 
-async def test_rasa_down_with_actions_up_is_503(portal, invitation, settings, monkeypatch):
-    async def up(http, url):
-        return True
-
-    monkeypatch.setattr(portal_chat, "action_server_up", up)
+async def test_rasa_up_with_its_actions_down_is_503(portal, invitation, settings, fake_rasa):
+    fake_rasa.actions_up = False  # the channel refuses to start a turn it cannot finish
     _, response = await portal.client.post(chat_url(invitation), json={"text": "hello"})
     assert_kind_503(response, settings)
     await assert_nothing_recorded(portal, invitation)
@@ -188,7 +185,8 @@ async def test_first_message_opens_the_conversation(portal, invitation, fake_ras
     # The sender is the random conversation id, never the token; any first text opens.
     assert sent["sender"] == invitation["conversation_id"] != invitation["token"]
     assert sent["message"] == START_PAYLOAD
-    assert sent["metadata"] == {"text": "hiya 👋"}
+    # The turn number lets Rasa replay a turn whose reply never arrived.
+    assert sent["metadata"] == {"text": "hiya 👋", "turn": 0}
     respondent = await portal.respondent(invitation["id"])
     assert respondent.status == "in_progress" and respondent.started_at is not None
     assert await portal.count(Message) == 2
@@ -201,6 +199,7 @@ async def test_later_messages_go_to_rasa_as_typed(portal, invitation, fake_rasa)
         assert response.status == 200
     assert [s["message"] for s in fake_rasa.sent] == [
         START_PAYLOAD, text, "/affirm", '/choose_house{"house": "dreams"}']
+    assert [s["metadata"]["turn"] for s in fake_rasa.sent] == [0, 1, 2, 3]
 
 
 @pytest.mark.parametrize("command", ["/restart", "/session_start", "/stop{\"x\": \"y\"}",
