@@ -2,6 +2,12 @@
 
 The Rasa sender id is the respondent's random conversation id, looked up here from the
 token; nothing the browser sends can choose whose conversation a message joins.
+
+The portal keeps no conversation state of its own. Two things are per process: the rate
+limiter and the per-conversation lock below. With several portals behind a load balancer
+each has its own (a person may then send up to the limit to each portal), and what
+serialises a conversation across portals is Rasa's lock (in Redis with several Rasa
+servers), as every portal sends a conversation to the same Rasa server.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ from sanic.response import JSONResponse, json
 
 from bot.portal import safeguarding
 from bot.portal.errors import error
-from bot.portal.health import action_server_up
 from bot.rasa_client import START_PAYLOAD, RasaUnavailable, clean_text, text_for_rasa
 from bot.store import Closed, NotFound
 
@@ -117,15 +122,20 @@ async def _converse(app, respondent, text: str) -> Turn:
 
 
 async def _ask_rasa(app, respondent, text: str) -> list[dict] | None:
-    """The assistant's reply, or None when it cannot answer just now."""
-    if not await action_server_up(app.ctx.http, app.ctx.settings.action_url):
-        return None  # a turn without actions would lose the answer
+    """The assistant's reply, or None when it cannot answer just now.
+
+    A Rasa server starts a turn only when its action server is up (a turn without
+    actions would lose the answer). `turn` counts the turns recorded here: when a
+    reply never reached the person (the portal was killed, or its database failed),
+    the same words sent again carry the same number, and Rasa replays that turn's reply
+    instead of taking the words as the answer to its next question."""
     first_turn = respondent.started_at is None
     # The first message of a conversation, whatever it says, opens it with the welcome.
     rasa_text = START_PAYLOAD if first_turn else text_for_rasa(text)
+    turn = await app.ctx.store.person_turns(respondent.id)
     try:
         messages = await app.ctx.rasa.send(respondent.conversation_id, rasa_text,
-                                           {"text": text})
+                                           {"text": text, "turn": turn})
     except RasaUnavailable:
         return None
     if not messages:

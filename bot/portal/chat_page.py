@@ -13,6 +13,7 @@ from urllib.parse import quote
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
+from bot.config import Settings
 from bot.portal.chat import take_turn
 from bot.portal.templates import render
 from bot.store import CHILD_ROLES, Closed, NotFound
@@ -20,7 +21,6 @@ from bot.transcripts import HOUSES, transcript
 
 blueprint = Blueprint("chat_page")
 
-DEFAULT_EXIT = "https://www.bbc.co.uk/weather"
 HOUSE_NAMES = {"good_things": "Good things", "worries": "Worries", "dreams": "Dreams"}
 GONE_PAGE = ["This link no longer works. Links stop working after a few weeks, or when "
              "your social worker stops them.",
@@ -70,6 +70,8 @@ def notice(request: Request, status: int, title: str, paragraphs: list[str]):
 async def _page(request: Request, respondent, token: str, error: str = "",
                 draft: str = "", status: int = 200) -> HTTPResponse:
     said = await transcript(request.app.ctx.store, respondent.id)
+    if draft in {choice["payload"] for choice in said.choices}:
+        draft = ""  # a pressed button that failed: nothing was typed to keep
     visited, current = said.visited_houses, said.current_house
     houses = [{"key": key, "name": HOUSE_NAMES[key], "visited": key in visited,
                "current": key == current} for key in HOUSES]
@@ -89,4 +91,4 @@ def _page_path(token: str) -> str:
 def _exit_url(request: Request) -> str:
     """The neutral site to leave for: only an ordinary web address is ever used."""
     url = request.app.ctx.settings.quick_exit_url
-    return url if url.startswith(("https://", "http://")) else DEFAULT_EXIT
+    return url if url.startswith(("https://", "http://")) else Settings.quick_exit_url

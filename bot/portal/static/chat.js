@@ -241,6 +241,10 @@
     });
   }
 
+  // Coming back to a long conversation: start where it left off.
+  var latest = document.getElementById("latest");
+  if (latest && !window.location.hash) { latest.scrollIntoView({block: "start"}); }
+
   choiceGroup.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("button") : null;
     if (button) { lastPressed = button; }
