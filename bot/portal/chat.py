@@ -94,13 +94,24 @@ async def take_turn(app, respondent, text: str) -> Turn:
         return Turn(status=422, error="Your message was empty. Please type something, "
                                       "or press a button.")
     if len(text) > limit:
-        return Turn(status=422, error=f"Your message is too long for one go (the most is "
-                                      f"{limit} characters). Please send it in smaller parts.",
-                    extra={"max_chars": limit})
+        return await _refused(app, respondent, text, Turn(
+            status=422, error=f"Your message is too long for one go (the most is {limit} "
+                              f"characters). Please send it in smaller parts.",
+            extra={"max_chars": limit}))
     if not _limiter.allow(respondent.id):
-        return Turn(status=429, error=SLOW_DOWN)
+        return await _refused(app, respondent, text, Turn(status=429, error=SLOW_DOWN))
     async with _locks[respondent.conversation_id]:
         return await _converse(app, respondent, text)
+
+
+async def _refused(app, respondent, text: str, refusal: Turn) -> Turn:
+    """A message we cannot take is still checked: a disclosure is flagged, and the
+    person gets the help with the reason their message was not taken."""
+    if await safeguarding.check(app.ctx.settings, app.ctx.store, respondent, text):
+        help_text = safeguarding.help_messages(respondent.role, saved=True)[0]["text"]
+        return Turn(status=refusal.status, error=f"{help_text}\n\n{refusal.error}",
+                    extra=refusal.extra)
+    return refusal
 
 
 async def _converse(app, respondent, text: str) -> Turn:

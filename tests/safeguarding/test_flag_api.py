@@ -126,6 +126,14 @@ async def test_the_flag_keeps_the_whole_message_exactly_as_typed(client, alice, 
     assert flag["text"] == text
 
 
+async def test_a_too_long_disclosure_is_still_flagged_and_helped(client, alice, family):
+    text = "my dad hits me every night. " + "and I do not know what to do. " * 200
+    body = await say(client, family, text, status=422)
+    assert "0800 1111" in body["error"] and "too long" in body["error"]
+    (flag,) = (await get_map(client, family.case["id"], alice[1]))["flags"]
+    assert flag["text"] == text
+
+
 async def test_sending_the_same_words_again_shows_one_flag(client, alice, family):
     first = await say(client, family, flagged(DISCLOSURE))
     again = await say(client, family, DISCLOSURE)
