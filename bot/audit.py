@@ -14,9 +14,9 @@ from datetime import datetime
 from sanic import Request
 from sqlalchemy import select
 
-from bot.draft_map import iso
+from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso
 from bot.models import AuditEvent, Case, Flag, Item, Respondent, Worker
-from bot.store import Store
+from bot.store import ROLES, Store
 
 ACTIONS = {
     "view": "viewed",
@@ -30,8 +30,9 @@ ACTIONS = {
     "sign_out": "signed out",
     "add_worker": "added",
 }
-# Fields whose values are fixed words (safe to log); any other field is logged by name only.
-FIXED_VALUE_FIELDS = ("section", "category", "status", "only", "format", "role", "is_admin")
+# Values that are fixed words (safe to log); anything else is logged by field name only.
+FIXED_VALUES = {*SECTIONS, *CATEGORIES, *ITEM_STATUSES, *ROLES, "docx", "html", "json", None,
+                True, False}
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ def describe(changes: dict | None) -> str | None:
         return None
     parts = []
     for name, value in changes.items():
-        if name in FIXED_VALUE_FIELDS and (value is None or isinstance(value, (str, bool))):
-            parts.append(f"{name}={value if value is not None else 'none'}")
+        if name != "text" and isinstance(value, (str, bool, type(None))) and (
+                value in FIXED_VALUES):
+            parts.append(f"{name}={'none' if value is None else value}")
         else:
             parts.append(f"{name} changed")
     return "; ".join(parts)[:200]

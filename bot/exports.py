@@ -38,14 +38,14 @@ ROLE_LABELS = {"parent": "parent", "carer": "carer", "network": "family network"
                "young_person": "young person", "child": "child"}
 STATUS_LABELS = {"draft": "to review", "accepted": "accepted", "rejected": "rejected"}
 STATUS_CHOICES = {"draft": ("draft", "accepted"), "accepted": ("accepted",)}
-PEOPLE_STATUS = {"invited": "invited", "in_progress": "in progress", "submitted": "sent"}
+PEOPLE_STATUS = {"invited": "invited", "in_progress": "in progress", "submitted": "submitted"}
 
 WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # What XML 1.0 (and so Word) cannot hold; chat text is cleaned already, this is a backstop.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def when(moment: str | None) -> str:
+def when(moment: str | None, seconds: bool = False) -> str:
     """ "2025-03-01T09:05:00Z" -> "1 Mar 2025, 09:05 UTC" (the contract's times are UTC)."""
     if not moment:
         return ""
@@ -53,7 +53,8 @@ def when(moment: str | None) -> str:
         parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     except ValueError:
         return moment
-    return f"{parsed.day} {parsed:%b %Y, %H:%M} UTC"
+    clock = f"{parsed:%H:%M:%S}" if seconds else f"{parsed:%H:%M}"
+    return f"{parsed.day} {parsed:%b %Y}, {clock} UTC"
 
 
 def speaker_label(person: dict | None) -> str:
@@ -189,7 +190,7 @@ def to_docx(draft: dict, choice: str = "draft") -> bytes:
         _p(document, f"Written by {flag['speaker']} at {flag['created_at']}; {state}.")
 
     _h(document, "Who took part", level=1)
-    _table(document, ["Name", "Role", "Status", "Sent"],
+    _table(document, ["Name", "Role", "Status", "Submitted at"],
            [[p["name"], ROLE_LABELS.get(p["role"], p["role"]), p["status_words"],
              p["submitted_at"] or ""] for p in view.respondents])
 

@@ -11,8 +11,6 @@ opens nothing).
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -129,28 +127,3 @@ def clear_cookie(response: HTTPResponse, request: Request, settings: Settings,
                  name: str) -> None:
     response.add_cookie(name, "", path="/", httponly=True, samesite="Lax", max_age=0,
                         secure=is_https(request, settings))
-
-
-class SignInLimiter:
-    """Slows down password guessing: a few failures per username and address, then wait."""
-
-    def __init__(self, failures: int = 10, seconds: float = 900) -> None:
-        self.failures, self.seconds = failures, seconds
-        self.hits: dict[str, deque[float]] = defaultdict(deque)
-
-    def _recent(self, key: str) -> deque[float]:
-        now, hits = time.monotonic(), self.hits[key]
-        while hits and hits[0] <= now - self.seconds:
-            hits.popleft()
-        return hits
-
-    def blocked(self, *keys: str) -> bool:
-        return any(len(self._recent(key)) >= self.failures for key in keys)
-
-    def failed(self, *keys: str) -> None:
-        for key in keys:
-            self._recent(key).append(time.monotonic())
-
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self.hits.pop(key, None)

@@ -46,7 +46,6 @@ SHOW_CHOICES = [("", "Every item"), ("draft", "To review"), ("accepted", "Accept
 STATUS_ACTIONS = {"accept": "accepted", "reject": "rejected", "draft": "draft"}
 DONE_WORDS = {"accepted": "Accepted", "rejected": "Rejected", "draft": "Back to review"}
 MAX_TEXT = 4000
-_limiter = web_sessions.SignInLimiter()
 
 
 # Plumbing -----------------------------------------------------------------------------
@@ -163,16 +162,22 @@ async def login(request: Request) -> HTTPResponse:
         return _login_page(request, 403, "The sign-in form had expired. Please try again.")
     username = (_form(request, "username") or "").strip()[:150]
     password = (_form(request, "password") or "")[:1024]
-    keys = (f"user:{username.lower()}", f"ip:{request.remote_addr or request.ip}")
-    if _limiter.blocked(*keys):
-        return _login_page(request, 429, "Too many tries. Please wait 15 minutes and try "
-                                         "again, or ask an administrator.", username)
+    # The same limiter as the API's sign-in: guesses through either count together.
+    limiter = request.app.ctx.login_limiter
+    address = request.remote_addr or request.ip
+    wait = limiter.wait_seconds(username, address)
+    if wait:
+        minutes = max(1, (wait + 59) // 60)
+        return _login_page(request, 429, f"Too many tries. Please wait {minutes} "
+                                         f"minute{'s' if minutes > 1 else ''} and try again, "
+                                         "or ask an administrator.", username)
     worker = await web_sessions.authenticate(store, username, password) if username else None
     if worker is None:
-        _limiter.failed(*keys)
+        limiter.failed(username, address)
         return _login_page(request, 401, "That username and password do not match an "
                                          "account.", username)
-    _limiter.succeeded(*keys)
+    limiter.succeeded(username)
+    await web_sessions.end_expired(store, settings)
     await web_sessions.end(store, request.cookies.get(web_sessions.COOKIE))
     session_id, _ = await web_sessions.start(store, worker)
     await audit.write(store, worker, "sign_in", "worker", worker.id)

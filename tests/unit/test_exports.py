@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from docx import Document
+from sqlalchemy import select
 
 from bot import exports
+from bot.models import Worker
 from bot.portal import web
 from bot.store import Store
 
@@ -245,27 +249,11 @@ CHILD_ANSWERS = [
 ]
 
 
-async def test_word_file_matches_the_map_from_the_store(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'map.db'}")
-    await store.create_schema()
-    try:
-        await store.add_worker("alice", "a long enough password")
-        worker = await _worker(store, "alice")
-        case = await store.create_case(worker, "C-7", "Jamie")
-        for role, name, answers in [("parent", "Sam", ANSWERS), ("child", "Tia", CHILD_ANSWERS)]:
-            invitation, token = await store.create_invitation(worker, case["id"], role, name, 28)
-            respondent = await store.respondent_for_token(token)
-            for key, kind, question, text, value, section, category, house in answers:
-                await store.save_answer(respondent.conversation_id, key, kind, question, text,
-                                        value=value, section=section, category=category,
-                                        house=house)
-            await store.submit(respondent.conversation_id)
-        draft = await store.draft_map(worker, case["id"])
-        first = draft["items"][0]
-        await store.update_item(worker, first["id"], {"status": "accepted"})
-        draft = await store.draft_map(worker, case["id"])
-    finally:
-        await store.close()
+def test_word_file_matches_the_map_from_the_store(tmp_path):
+    # In a thread of its own: Playwright's browser (when the e2e tests run in the same
+    # session) keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        draft, first = pool.submit(lambda: asyncio.run(_map_from_store(tmp_path))).result()
 
     document = _docx(exports.to_docx(draft))
     rows = _item_rows(document)
@@ -284,10 +272,26 @@ async def test_word_file_matches_the_map_from_the_store(tmp_path):
     assert [row[0] for row in accepted] == [first["text"]]
 
 
-async def _worker(store: Store, username: str):
-    from sqlalchemy import select
-
-    from bot.models import Worker
-
-    async with store.sessions() as session:
-        return await session.scalar(select(Worker).where(Worker.username == username))
+async def _map_from_store(tmp_path) -> tuple[dict, dict]:
+    """A parent's and a child's sent answers through the real store, one item accepted."""
+    store = Store(f"sqlite:///{tmp_path / 'map.db'}")
+    await store.create_schema()
+    try:
+        await store.add_worker("alice", "a long enough password")
+        async with store.sessions() as session:
+            worker = await session.scalar(select(Worker).where(Worker.username == "alice"))
+        case = await store.create_case(worker, "C-7", "Jamie")
+        for role, name, answers in [("parent", "Sam", ANSWERS), ("child", "Tia", CHILD_ANSWERS)]:
+            _, token = await store.create_invitation(worker, case["id"], role, name, 28)
+            respondent = await store.respondent_for_token(token)
+            for key, kind, question, text, value, section, category, house in answers:
+                await store.save_answer(respondent.conversation_id, key, kind, question, text,
+                                        value=value, section=section, category=category,
+                                        house=house)
+            await store.submit(respondent.conversation_id)
+        draft = await store.draft_map(worker, case["id"])
+        first = draft["items"][0]
+        await store.update_item(worker, first["id"], {"status": "accepted"})
+        return await store.draft_map(worker, case["id"]), first
+    finally:
+        await store.close()
