@@ -13,6 +13,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +63,8 @@ def stack(databases, tmp_path_factory) -> Iterator[Stack]:
         action_secret=secrets.token_urlsafe(32), internal_secret=secrets.token_urlsafe(32),
         rasa_jwt_secret=secrets.token_urlsafe(32),
     )
-    logs = ROOT / "tests" / "artifacts" / "logs"
+    # One folder per run: generated config and logs of parallel runs must not mix.
+    logs = ROOT / "tests" / "artifacts" / "logs" / f"run-{os.getpid()}"
     train(settings, log=logs / "train.log")
     services = Stack(settings, logs)
     services.start()
@@ -175,7 +177,10 @@ def conversation_id(stack: Stack, family: Family) -> str:
         finally:
             await store.close()
 
-    return asyncio.run(find())
+    # In a thread of its own: a browser test's Playwright keeps an event loop running in
+    # this one for the whole session, and asyncio.run() refuses to run beside it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, find()).result()
 
 
 def action_call(stack: Stack, family: Family, slot: str, text: str) -> dict:
