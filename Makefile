@@ -17,6 +17,7 @@ MODEL := models/mapbot.tar.gz
 help:
 	@echo "make run   - set up, train if the data changed, start MapBot"
 	@echo "make test  - set up and run the whole test suite"
+	@echo "make bench - benchmark MapBot against a stock Rasa assistant (FAMILIES=50)"
 
 # Python 3.11 for the portal, Python 3.10 for Rasa (pyenv provides both; see .python-version).
 $(PORTAL_VENV)/.installed: pyproject.toml
@@ -47,7 +48,7 @@ run: setup
 	$(PORTAL_VENV)/bin/mapbot run
 
 lint: setup
-	$(PORTAL_VENV)/bin/ruff check bot actions tests
+	$(PORTAL_VENV)/bin/ruff check bot actions rasa_addons tests
 
 test: test-setup
 	bash tests/run_all.sh
@@ -56,6 +57,12 @@ test: test-setup
 nlu-report: setup
 	$(RASA) test nlu --cross-validation -f 3 --out results/nlu-cv
 	$(RASA) test nlu --nlu tests/nlu/answers_test.yml --model $(MODEL) --out results/nlu-held-out
+
+# Trains both assistants from scratch and plays FAMILIES concurrent conversations against
+# each; results in bench/results/ and the README's "Benchmark" section (about 15 minutes).
+FAMILIES ?= 50
+bench: setup
+	$(PORTAL_VENV)/bin/python -m bench.run --families $(FAMILIES)
 
 clean:
 	rm -rf $(PORTAL_VENV) $(RASA_VENV) models results var tests/artifacts

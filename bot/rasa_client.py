@@ -1,12 +1,36 @@
-"""The portal's side of the conversation with the Rasa server (REST channel on loopback)."""
+"""The portal's side of the conversation with the Rasa servers.
+
+Each Rasa server serves MapBot's own channel (`rasa_addons/secure_rest.py`), which
+refuses any call without the shared secret. With several Rasa servers, `RasaServers`
+routes each conversation to one of them by rendezvous (highest random weight) hashing of
+its sender id: every portal, given the same list of URLs, picks the same server, and
+adding or removing a server moves only the conversations that must move. Rasa's Redis
+lock is not race-safe across servers, so a conversation must keep to one server; when
+that server cannot take a message (refused, timed out connecting, or not ready: its
+model or its action server is not up), the message goes to the next server in that
+conversation's order, and so do its later messages while the first is down.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+import logging
 import re
+import time
 import unicodedata
+from collections.abc import Callable
 
 import httpx
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "/webhooks/mapbot"
+CONNECT_SECONDS = 3.0
+# After a server could not take a message, its conversations go straight to their next
+# server for this long; then the first one is tried again.
+DOWN_SECONDS = 5.0
 
 # Button payloads a person may send as text. Anything else that starts with "/" would be
 # read by Rasa as a command (e.g. "/restart"), so it is passed on as plain words instead.
@@ -25,7 +49,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class RasaUnavailable(Exception):
-    pass
+    """No reply: the person is asked to send their message again in a moment."""
+
+
+class RasaNotReady(RasaUnavailable):
+    """This server did nothing with the message (it could not be reached, or said it
+    cannot run a turn just now): another server may safely take it."""
 
 
 def clean_text(text: str) -> str:
@@ -83,25 +112,119 @@ def merge_messages(raw: list[dict]) -> list[dict]:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float) -> None:
+    """One Rasa server's mapbot channel."""
+
+    def __init__(self, base_url: str, timeout: float, secret: str = "") -> None:
+        self.base_url = base_url.rstrip("/")
         # One pooled client for the portal's life: connections to Rasa are reused.
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, timeout=httpx.Timeout(timeout, connect=CONNECT_SECONDS),
+            headers={"Authorization": f"Bearer {secret}"})
 
     async def send(self, conversation_id: str, text: str, metadata: dict) -> list[dict]:
         body = {"sender": conversation_id, "message": text, "metadata": metadata}
         try:
-            response = await self._http.post("/webhooks/rest/webhook", json=body)
+            response = await self._http.post(f"{CHANNEL}/webhook", json=body)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            raise RasaNotReady(f"{type(error).__name__}") from error  # nothing was sent
         except httpx.HTTPError as error:
-            raise RasaUnavailable(str(error)) from error
+            # Sent, but no answer: the turn may have run. The person sends it again, and
+            # the channel replays a finished turn rather than running it twice.
+            raise RasaUnavailable(f"{type(error).__name__}") from error
+        if response.status_code == 503:
+            raise RasaNotReady("Rasa answered 503")
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa answered {response.status_code}")
         return merge_messages(response.json())
 
-    async def healthy(self) -> bool:
+    async def down(self) -> list[str]:
+        """What of this Rasa instance is down: [], ["rasa"] or ["actions"]."""
         try:
-            return (await self._http.get("/", timeout=3)).status_code == 200
+            response = await self._http.get(f"{CHANNEL}/", timeout=CONNECT_SECONDS)
         except httpx.HTTPError:
-            return False
+            return ["rasa"]
+        if response.status_code == 200:
+            return []
+        if response.status_code == 503:  # the channel says which part cannot work
+            try:
+                down = response.json().get("down")
+            except ValueError:
+                down = None
+            known = [p for p in down if p in ("rasa", "actions")] if isinstance(
+                down, list) else []
+            if known:
+                return known
+        return ["rasa"]
+
+    async def healthy(self) -> bool:
+        return not await self.down()
 
     async def close(self) -> None:
         await self._http.aclose()
+
+
+def instance_suffix(index: int) -> str:
+    """Instance 1 is `rasa` and `actions`, instance N is `rasa-N` and `actions-N`, as
+    `bot.stack` names their processes."""
+    return "" if index == 0 else f"-{index + 1}"
+
+
+def _weight(server: str, conversation_id: str) -> int:
+    digest = hashlib.sha256(f"{server}\n{conversation_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class RasaServers:
+    """Sticky routing of conversations over several Rasa servers, with failover."""
+
+    def __init__(self, clients: list[RasaClient], down_seconds: float = DOWN_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if not clients:
+            raise ValueError("at least one Rasa server is needed")
+        self.clients = clients
+        self.down_seconds = down_seconds
+        self._clock = clock
+        self._down_until: dict[int, float] = {}
+
+    def order(self, conversation_id: str) -> list[int]:
+        """This conversation's servers, best first (rendezvous hashing)."""
+        return sorted(range(len(self.clients)), reverse=True,
+                      key=lambda i: _weight(self.clients[i].base_url, conversation_id))
+
+    def _candidates(self, conversation_id: str) -> list[int]:
+        now = self._clock()
+        order = self.order(conversation_id)
+        up = [i for i in order if self._down_until.get(i, 0.0) <= now]
+        # Servers that just failed are tried last, only if no other could take it.
+        return up + [i for i in order if i not in up]
+
+    async def send(self, conversation_id: str, text: str, metadata: dict) -> list[dict]:
+        last: RasaNotReady | None = None
+        for index in self._candidates(conversation_id):
+            try:
+                messages = await self.clients[index].send(conversation_id, text, metadata)
+            except RasaNotReady as error:
+                if index not in self._down_until or self._down_until[index] <= self._clock():
+                    logger.warning("Rasa server %d cannot take messages (%s); its "
+                                   "conversations go to the next server", index + 1, error)
+                self._down_until[index] = self._clock() + self.down_seconds
+                last = error
+                continue
+            self._down_until.pop(index, None)
+            return messages
+        raise RasaUnavailable("no Rasa server can take this message just now") from last
+
+    async def status(self) -> list[list[str]]:
+        """For each server, in the configured order, what of it is down ([] when it
+        can take messages)."""
+        return list(await asyncio.gather(*(client.down() for client in self.clients)))
+
+    @staticmethod
+    def names_down(status: list[list[str]]) -> list[str]:
+        """The parts that are down, named as `bot.stack` names the processes."""
+        return [part + instance_suffix(index)
+                for index, parts in enumerate(status) for part in parts]
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.close()

@@ -2,6 +2,12 @@
 
 The portal runs from `.venv` (Python 3.11); the Rasa server and the action server run
 from `.venv-rasa` (Python 3.10). Each gets its settings through its environment.
+
+There may be several Rasa servers, each with its own action server (a "Rasa instance"):
+instance 1 is `rasa` + `actions`, instance N is `rasa-N` + `actions-N`. Each Rasa server
+gets an endpoints file written from the settings (`<log dir>/rasa[-N].endpoints.yml`):
+its own action server, the shared SQL tracker store, and Redis as the lock store when
+`MAPBOT_REDIS_URL` is set (endpoints.yml cannot switch store types through ${...}).
 """
 
 from __future__ import annotations
@@ -15,9 +21,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -46,13 +52,12 @@ def port_is_free(port: int) -> bool:
 
 def with_secrets(settings: Settings) -> Settings:
     """Fill empty shared secrets with random ones for this run (development only)."""
-    from dataclasses import replace
-
     return replace(
         settings,
         action_secret=settings.action_secret or secrets.token_urlsafe(32),
         internal_secret=settings.internal_secret or secrets.token_urlsafe(32),
         rasa_jwt_secret=settings.rasa_jwt_secret or secrets.token_urlsafe(32),
+        rasa_channel_secret=settings.rasa_channel_secret or secrets.token_urlsafe(32),
     )
 
 
@@ -112,12 +117,14 @@ def service_env(settings: Settings) -> dict[str, str]:
         "MAPBOT_PUBLIC_URL": settings.public_url,
         "MAPBOT_DATABASE_URL": settings.database_url,
         "MAPBOT_TRACKER_DATABASE_URL": settings.tracker_database_url,
-        "MAPBOT_RASA_URL": settings.rasa_url,
+        "MAPBOT_RASA_URL": settings.rasa_servers[0],
+        "MAPBOT_RASA_URLS": ",".join(settings.rasa_servers),
         "MAPBOT_ACTION_PORT": str(settings.action_port),
         "MAPBOT_PORTAL_INTERNAL_URL": settings.internal_url,
         "MAPBOT_ACTION_SECRET": settings.action_secret,
         "MAPBOT_INTERNAL_SECRET": settings.internal_secret,
         "MAPBOT_RASA_JWT_SECRET": settings.rasa_jwt_secret,
+        "MAPBOT_RASA_CHANNEL_SECRET": settings.rasa_channel_secret,
         "MAPBOT_MODEL_DIR": str(model_dir(settings)),
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -125,10 +132,107 @@ def service_env(settings: Settings) -> dict[str, str]:
         # Rasa's PostgreSQL default (50 + 100 per process) would exhaust a small server.
         "SQL_POOL_SIZE": "5",
         "SQL_MAX_OVERFLOW": "5",
+        # How long a Rasa server's turn may hold a conversation's lock. A server killed
+        # mid-turn leaves its ticket in Redis; another server waits this long for it.
+        "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME") or "10",
         "PYTHONPATH": str(ROOT),
     })
     env.update(tracker_env(settings.tracker_database_url))
+    redis = urlsplit(settings.redis_url) if settings.redis_url else None
+    if redis is not None and redis.password:
+        env["MAPBOT_REDIS_PASSWORD"] = unquote(redis.password)
     return env
+
+
+@dataclass(frozen=True)
+class RasaInstance:
+    """One Rasa server and its own action server."""
+
+    number: int  # from 1
+    url: str
+    action_port: int
+
+    @property
+    def suffix(self) -> str:
+        return "" if self.number == 1 else f"-{self.number}"
+
+    @property
+    def rasa(self) -> str:
+        return f"rasa{self.suffix}"
+
+    @property
+    def actions(self) -> str:
+        return f"actions{self.suffix}"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.url).port or 5005
+
+
+def rasa_instances(settings: Settings, count: int | None = None) -> list[RasaInstance]:
+    """The Rasa servers in `MAPBOT_RASA_URLS` (or `count` of them, the missing ones on the
+    next ports after the first); instance N's action server is on MAPBOT_ACTION_PORT + N-1."""
+    urls = settings.rasa_servers
+    count = count or len(urls)
+    first = urlsplit(urls[0])
+    instances = []
+    for index in range(count):
+        url = urls[index] if index < len(urls) else (
+            f"{first.scheme}://{first.hostname}:{(first.port or 5005) + index}")
+        instances.append(RasaInstance(index + 1, url, settings.action_port + index))
+    return instances
+
+
+def instance_env(settings: Settings, instance: RasaInstance) -> dict[str, str]:
+    """A Rasa server's or action server's environment: its own Rasa URL and action port."""
+    env = service_env(settings)
+    env.update({"MAPBOT_RASA_URL": instance.url,
+                "MAPBOT_ACTION_PORT": str(instance.action_port)})
+    return env
+
+
+def endpoints_yaml(settings: Settings, instance: RasaInstance) -> str:
+    """The endpoints file for one Rasa server. Secrets stay in the environment: Rasa
+    substitutes ${...}, so none is written to disk."""
+    lines = [
+        f"# Written by bot/stack.py for {instance.rasa} from the settings; endpoints.yml",
+        "# in the repository is the documented single-server default.",
+        "action_endpoint:",
+        f"  url: http://127.0.0.1:{instance.action_port}/webhook",
+        "  headers:",
+        "    Authorization: Bearer ${MAPBOT_ACTION_SECRET}",
+        "tracker_store:",
+        "  type: SQL",
+        "  dialect: ${MAPBOT_TRACKER_DIALECT}",
+        "  url: ${MAPBOT_TRACKER_URL}",
+    ]
+    if settings.redis_url:
+        redis = urlsplit(settings.redis_url)
+        if redis.scheme not in ("redis", "rediss"):
+            raise ValueError("MAPBOT_REDIS_URL must start with redis:// or rediss://")
+        lines += [
+            "# Every Rasa server takes a conversation's lock in Redis.",
+            "lock_store:",
+            "  type: redis",
+            f"  url: {redis.hostname or '127.0.0.1'}",
+            f"  port: {redis.port or 6379}",
+            f"  db: {int(redis.path.strip('/') or 0)}",
+            "  key_prefix: mapbot",
+        ]
+        if redis.username:
+            lines.append(f"  username: {unquote(redis.username)}")
+        if redis.password:
+            lines.append("  password: ${MAPBOT_REDIS_PASSWORD}")
+        if redis.scheme == "rediss":
+            lines.append("  use_ssl: true")
+    else:
+        lines += ["# One Rasa server, or sticky routing without Redis: locks in memory.",
+                  "lock_store:", "  type: in_memory"]
+    return "\n".join(lines) + "\n"
 
 
 class _log_file:
@@ -150,40 +254,69 @@ class _log_file:
 
 @dataclass
 class Stack:
-    """The three services as child processes."""
+    """The services as child processes: the portal, and `instances` Rasa servers, each
+    with its own action server (all of them calling the same portal)."""
 
     settings: Settings
     log_dir: Path
+    instances: int | None = None  # default: one per URL in MAPBOT_RASA_URLS
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rasa = rasa_instances(self.settings, self.instances)
+        # The portal must know every Rasa server; a run needs every secret.
+        self.settings = with_secrets(replace(
+            self.settings, rasa_urls=",".join(instance.url for instance in self.rasa)))
+
+    def names(self) -> list[str]:
+        return [name for i in self.rasa for name in (i.actions, i.rasa)] + ["portal"]
 
     def commands(self) -> dict[str, list[str]]:
         model = model_dir(self.settings) / f"{MODEL_NAME}.tar.gz"
-        return {
-            "actions": [str(RASA_BIN / "python"), "-m", "actions.server"],
+        commands = {"portal": [sys.executable, "-m", "bot.cli", "serve"]}
+        for instance in self.rasa:
+            commands[instance.actions] = [str(RASA_BIN / "python"), "-m", "actions.server",
+                                          "--port", str(instance.action_port)]
             # The HTTP API is on only for the action server's NLU calls, and every
             # call to it needs a token signed with the shared JWT secret.
-            "rasa": [str(RASA_BIN / "rasa"), "run", "-i", "127.0.0.1",
-                     "-p", str(self.settings.rasa_port), "--model", str(model),
-                     "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                     "--enable-api", "--jwt-secret", self.settings.rasa_jwt_secret,
-                     "--jwt-method", "HS256"],
-            "portal": [sys.executable, "-m", "bot.cli", "serve"],
-        }
+            commands[instance.rasa] = [
+                str(RASA_BIN / "rasa"), "run", "-i", instance.host, "-p", str(instance.port),
+                "--model", str(model), "--endpoints", str(self.endpoints_file(instance)),
+                "--credentials", "credentials.yml", "--enable-api",
+                # "=": a random secret may start with "-", which argparse would take
+                # for an option.
+                f"--jwt-secret={self.settings.rasa_jwt_secret}", "--jwt-method", "HS256"]
+        return commands
+
+    def endpoints_file(self, instance: RasaInstance) -> Path:
+        return self.log_dir / f"{instance.rasa}.endpoints.yml"
 
     def ports(self) -> dict[str, int]:
-        return {"actions": self.settings.action_port, "rasa": self.settings.rasa_port,
-                "portal": self.settings.port}
+        ports = {"portal": self.settings.port}
+        for instance in self.rasa:
+            ports |= {instance.actions: instance.action_port, instance.rasa: instance.port}
+        return ports
+
+    def env(self, name: str) -> dict[str, str]:
+        for instance in self.rasa:
+            if name in (instance.rasa, instance.actions):
+                return instance_env(self.settings, instance)
+        return service_env(self.settings)
 
     def start(self, *names: str) -> None:
-        env = service_env(self.settings)
-        names = names or ("actions", "rasa", "portal")
+        names = names or tuple(self.names())
         for name in names:
             if not port_is_free(self.ports()[name]):
                 raise RuntimeError(f"port {self.ports()[name]} for {name} is already in use")
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for instance in self.rasa:
+            if instance.rasa in names:
+                self.endpoints_file(instance).write_text(
+                    endpoints_yaml(self.settings, instance))
         for name in names:
             with _log_file(self.log_dir / f"{name}.log") as stream:
                 self.processes[name] = subprocess.Popen(
-                    self.commands()[name], cwd=ROOT, env=env, stdout=stream,
+                    self.commands()[name], cwd=ROOT, env=self.env(name), stdout=stream,
                     stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
@@ -202,17 +335,38 @@ class Stack:
             self.kill(name, signal.SIGTERM)
 
     def wait_healthy(self, timeout: float = 180) -> None:
+        """Until the portal says every service is up (not only enough of them)."""
         deadline = time.monotonic() + timeout
         url = f"http://127.0.0.1:{self.settings.port}/healthz"
         while time.monotonic() < deadline:
             self._check_alive()
             try:
-                if httpx.get(url, timeout=2).status_code == 200:
+                response = httpx.get(url, timeout=5)
+                if response.status_code == 200 and response.json().get("status") == "ok":
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
         raise TimeoutError(f"the services did not become healthy; see {self.log_dir}")
+
+    def wait_rasa(self, timeout: float = 180) -> None:
+        """Until every Rasa server's channel says it can take messages (its model is
+        loaded and its action server answers): for a machine without a portal."""
+        deadline = time.monotonic() + timeout
+        headers = {"Authorization": f"Bearer {self.settings.rasa_channel_secret}"}
+        waiting = list(self.rasa)
+        while waiting and time.monotonic() < deadline:
+            self._check_alive()
+            try:
+                if httpx.get(f"{waiting[0].url}/webhooks/mapbot/", headers=headers,
+                             timeout=5).status_code == 200:
+                    waiting.pop(0)
+                    continue
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        if waiting:
+            raise TimeoutError(f"{waiting[0].rasa} did not become ready; see {self.log_dir}")
 
     def _check_alive(self) -> None:
         for name, process in self.processes.items():

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import html
 import itertools
+import logging
 from pathlib import Path
 
-import httpx
 from sanic import Request, Sanic
-from sanic.response import JSONResponse, json
+from sanic.response import HTTPResponse, JSONResponse, json
+from sanic.response import html as html_response
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.alerts import AlertSender
 from bot.config import Settings
 from bot.portal import api, chat, chat_page, internal, web
-from bot.portal.health import action_server_up
 from bot.portal.login_limits import LoginLimiter
-from bot.rasa_client import RasaClient
+from bot.rasa_client import RasaClient, RasaServers
 from bot.safeguarding.detector import load_rules
 from bot.store import Store
 
+logger = logging.getLogger(__name__)
 _app_numbers = itertools.count()
+DATABASE_DOWN = "Sorry, we cannot save anything just now. Please try again in a moment."
+RETRY_AFTER_SECONDS = "5"
 STATIC_DIR = Path(__file__).with_name("static")
 # Same-origin only: no third-party scripts, styles, fonts or frames, and no inline code.
 CONTENT_SECURITY_POLICY = (
@@ -48,8 +54,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     @app.before_server_start
     async def open_connections(app: Sanic) -> None:
         await app.ctx.store.create_schema()
-        app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
-        app.ctx.http = httpx.AsyncClient(timeout=3)
+        # Every Rasa server (each with its own action server); conversations are routed
+        # to one of them by their sender id, with failover (bot/rasa_client.py).
+        app.ctx.rasa = RasaServers([
+            RasaClient(url, settings.rasa_timeout_seconds, settings.rasa_channel_secret)
+            for url in settings.rasa_servers])
         load_rules()  # compile the safeguarding patterns before the first message
         app.ctx.alerts = AlertSender(settings, app.ctx.store)
         app.add_task(app.ctx.alerts.run_forever(), name="alerts")
@@ -57,20 +66,33 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     @app.after_server_stop
     async def close_connections(app: Sanic) -> None:
         await app.ctx.rasa.close()
-        await app.ctx.http.aclose()
         await app.ctx.alerts.close()
         await app.ctx.store.close()
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:
-        down = [name for name, ok in [
-            ("database", await _database_up(app.ctx.store)),
-            ("rasa", await app.ctx.rasa.healthy()),
-            ("actions", await action_server_up(app.ctx.http, settings.action_url)),
-        ] if not ok]
-        if down:
+        """200 "ok": everything is up. 200 "degraded": some Rasa servers (or their
+        action servers) are down, named in `down`, but at least one can take messages,
+        so every conversation can carry on. 503 "unavailable": the database is down, or
+        no Rasa server can take a message."""
+        status = await app.ctx.rasa.status()
+        down = ([] if await _database_up(app.ctx.store) else ["database"]) + (
+            RasaServers.names_down(status))
+        if not down:
+            return json({"status": "ok"})
+        if "database" in down or all(status):
             return json({"status": "unavailable", "down": down}, status=503)
-        return json({"status": "ok"})
+        return json({"status": "degraded", "down": down})
+
+    @app.exception(OperationalError, InterfaceError, PoolTimeout)
+    async def database_down(request: Request, exception: Exception) -> HTTPResponse:
+        return _database_down(request, exception)
+
+    @app.exception(DBAPIError)
+    async def database_error(request: Request, exception: DBAPIError) -> HTTPResponse:
+        if exception.connection_invalidated:  # the connection broke under the query
+            return _database_down(request, exception)
+        return request.app.error_handler.default(request, exception)  # a bug: 500
 
     @app.on_response
     async def security_headers(request: Request, response) -> None:
@@ -87,6 +109,41 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.blueprint(internal.blueprint)
     app.blueprint(web.blueprint)  # the social worker's screens
     return app
+
+
+def _database_down(request: Request, exception: Exception) -> HTTPResponse:
+    """A kind 503 when the database cannot be reached: nothing was saved, and whoever
+    sent something can send it again (the chat page keeps the person's words)."""
+    # The route's name, not its path: a chat path holds the invitation token.
+    logger.warning("database unavailable during %s %s: %s", request.method,
+                   getattr(request, "name", None) or "?",
+                   type(exception.__cause__ or exception).__name__)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS}
+    if request.path.startswith(("/api/", "/internal/")):
+        message = chat.TRY_AGAIN if request.path.startswith("/api/v1/chat/") else DATABASE_DOWN
+        return json({"error": message}, status=503, headers=headers)
+    return html_response(_busy_page(request), status=503, headers=headers)
+
+
+def _busy_page(request: Request) -> str:
+    """The plain chat form (no JavaScript) gets its words back, ready to send again."""
+    words = ""
+    if request.method == "POST" and request.path.startswith("/chat/"):
+        try:
+            words = (request.form.getlist("text") or [""])[0] if request.form else ""
+        except Exception:  # noqa: BLE001 - an unreadable form keeps nothing
+            words = ""
+    form = ""
+    if request.path.startswith("/chat/"):
+        form = (f'<form method="post" action="{html.escape(request.path)}">'
+                '<label for="text">Your message</label><br>'
+                f'<textarea id="text" name="text" rows="4" cols="40">{html.escape(words)}'
+                '</textarea><br><button type="submit">Send again</button></form>')
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<title>Please try again in a moment</title></head><body><main>'
+            f'<h1>Please try again in a moment</h1><p>{html.escape(DATABASE_DOWN)}</p>'
+            f'{form}</main></body></html>')
 
 
 async def _database_up(store: Store) -> bool:

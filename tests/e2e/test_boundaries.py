@@ -9,6 +9,7 @@ import pytest
 
 from bot.stack import Stack
 from tests.e2e.conftest import Worker, action_call, asked, call_action_server
+from tests.e2e.rasa_direct import rasa_call, tracker_texts
 
 
 def _listening_addresses(port: int) -> set[str]:
@@ -29,12 +30,19 @@ def test_rasa_and_actions_listen_on_loopback_only(stack: Stack, service: str) ->
     assert _listening_addresses(port) == {"127.0.0.1"}
 
 
-@pytest.mark.parametrize("path", ["/status", "/version", "/model/parse",
+@pytest.mark.parametrize("path", ["/status", "/model/parse",
                                   "/conversations/x/tracker", "/model"])
 def test_rasa_http_api_is_off(stack: Stack, path: str) -> None:
     response = httpx.request("POST" if path in ("/model/parse",) else "GET",
                              stack.settings.rasa_url + path, json={"text": "hi"})
     assert response.status_code in (401, 403, 404, 405)
+
+
+def test_rasa_says_only_its_version_without_a_token(stack: Stack) -> None:
+    """With the API on for the action server's NLU calls (JWT), Rasa's `/version` (which
+    Rasa never protects) still answers: it holds version numbers and nothing else."""
+    response = httpx.get(stack.settings.rasa_url + "/version")
+    assert set(response.json()) <= {"version", "minimum_compatible_version"}
 
 
 @pytest.mark.parametrize("secret", [None, "wrong-secret"])
@@ -73,3 +81,43 @@ def test_internal_endpoint_needs_the_secret(stack: Stack, portal: httpx.Client,
         assert portal.get(path, headers=headers).status_code == 401
     good = {"Authorization": f"Bearer {stack.settings.internal_secret}"}
     assert portal.get(f"{path}/answers", headers=good).json() == {"answers": []}
+
+
+@pytest.mark.parametrize(("secret", "scheme"), [
+    (None, "Bearer"), ("wrong-secret", "Bearer"), ("wrong-secret-of-the-same-size!!!", "Bearer"),
+    ("CHANNEL", "Basic"), ("CHANNEL", "Token")])
+def test_only_the_portal_may_talk_to_rasa(stack: Stack, worker: Worker, secret: str | None,
+                                          scheme: str) -> None:
+    from tests.e2e.conftest import conversation_id
+
+    secret = stack.settings.rasa_channel_secret if secret == "CHANNEL" else secret
+    case_id = worker.new_case()
+    family = worker.invite(case_id, "parent", "Di")
+    family.say("hello")
+    family.say("yes")
+    sender = conversation_id(stack, family)
+    response = rasa_call(stack, sender, "written by an attacker", turn=2, secret=secret,
+                         scheme=scheme)
+    assert response.status_code == 401, response.text
+    assert response.json() == {"error": "Not allowed."}  # no echo of the request
+    headers = {"Authorization": f"{scheme} {secret}"} if secret else {}
+    health = httpx.get(stack.settings.rasa_url + "/webhooks/mapbot/", headers=headers)
+    assert health.status_code == 401 and health.json() == {"error": "Not allowed."}
+    # Rasa's own REST channel, which trusts anyone, is not there at all.
+    assert rasa_call(stack, sender, "written by an attacker",
+                     path="/webhooks/rest/webhook").status_code == 404
+    # Nothing was written: not in Rasa's tracker, not on the map.
+    assert "written by an attacker" not in tracker_texts(stack, sender)
+    assert asked(family.say("She sings")) == "going_well"
+    messages = family.say("/skip")
+    while asked(messages):
+        messages = family.say("/skip")
+    family.say("/send")
+    assert [item["text"] for item in worker.map(case_id)["items"]] == ["She sings"]
+    assert "written by an attacker" not in tracker_texts(stack, sender)
+
+
+def test_the_channel_answers_the_portal(stack: Stack) -> None:
+    headers = {"Authorization": f"Bearer {stack.settings.rasa_channel_secret}"}
+    health = httpx.get(stack.settings.rasa_url + "/webhooks/mapbot/", headers=headers)
+    assert health.status_code == 200 and health.json() == {"status": "ok"}

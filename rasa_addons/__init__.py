@@ -1,0 +1,1 @@
+"""Code that runs inside the Rasa server (on PYTHONPATH through `bot/stack.py`)."""

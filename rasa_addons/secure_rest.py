@@ -1,0 +1,175 @@
+"""MapBot's input channel: Rasa's REST channel, open only to the portal.
+
+Listed in `credentials.yml` instead of `rest`, it serves `/webhooks/mapbot/` and:
+
+- refuses every call without `Authorization: Bearer <MAPBOT_RASA_CHANNEL_SECRET>` with a
+  bare 401 that says nothing about the request;
+- answers 503 before touching the conversation when this server cannot run a whole
+  turn (model not loaded, or its action server down), so the portal may safely send
+  the message to another Rasa server instead;
+- runs each message under Rasa's conversation lock (Redis across servers), and
+- replays a turn it has already finished instead of running it twice: the portal sends
+  the number of turns it has recorded (`metadata.turn`); when the latest message in the
+  tracker has the same number and the same text, the portal never saw the reply (it was
+  killed, the connection dropped, or its database was down), so the bot messages of that
+  turn are sent again and nothing is stored twice.
+
+Nothing here logs what a person wrote.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 64
+ACTION_PROBE_SECONDS = 3
+
+
+def _secret_matches(given: str, expected: str) -> bool:
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def _refused() -> HTTPResponse:
+    return response.json({"error": "Not allowed."}, status=401)
+
+
+def _unavailable(*down: str) -> HTTPResponse:
+    return response.json({"status": "unavailable", "down": list(down)}, status=503)
+
+
+class SecureRestInput(RestInput):
+    """The REST channel behind a shared secret, with a readiness check and replays."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "mapbot"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SecureRestInput:
+        credentials = credentials or {}
+        return cls(str(credentials.get("secret") or ""),
+                   credentials.get("action_health_url") or None)
+
+    def __init__(self, secret: str, action_health_url: str | None = None) -> None:
+        if len(secret) < 16:
+            # An empty or short secret would let any local process talk to Rasa.
+            raise ValueError("MAPBOT_RASA_CHANNEL_SECRET is missing or too short: the "
+                             "mapbot channel refuses to run without it.")
+        self.secret = secret
+        self.action_health_url = action_health_url
+        self._session: aiohttp.ClientSession | None = None
+
+    # Checks -------------------------------------------------------------------------
+
+    def _allowed(self, request: Request) -> bool:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and _secret_matches(given.strip(), self.secret)
+
+    async def _actions_up(self) -> bool:
+        if not self.action_health_url:
+            return True
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=ACTION_PROBE_SECONDS))
+        try:
+            async with self._session.get(self.action_health_url) as reply:
+                return reply.status == 200
+        except Exception:  # noqa: BLE001 - refused, reset, timed out: all mean "down"
+            return False
+
+    async def _down(self, request: Request) -> list[str]:
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is None or not agent.is_ready():
+            return ["rasa"]
+        return [] if await self._actions_up() else ["actions"]
+
+    # Replays ------------------------------------------------------------------------
+
+    @staticmethod
+    async def _replay(agent: Any, sender_id: str, text: str, turn: int | None,
+                      collector: CollectingOutputChannel) -> bool:
+        """Send the finished turn again if this message is a resend of it."""
+        if turn is None:
+            return False
+        tracker = await agent.tracker_store.retrieve(sender_id)
+        if tracker is None:
+            return False
+        events = list(tracker.events)
+        last_user = next((i for i in range(len(events) - 1, -1, -1)
+                          if isinstance(events[i], UserUttered)), None)
+        if last_user is None:
+            return False
+        latest = events[last_user]
+        if (latest.metadata or {}).get("turn") != turn or latest.text != text:
+            return False
+        for event in events[last_user + 1:]:
+            if isinstance(event, BotUttered):
+                await collector.send_response(sender_id, event.message())
+        logger.info("mapbot channel: turn %s of a conversation sent again (a replay)", turn)
+        return True
+
+    # Routes -------------------------------------------------------------------------
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        channel = Blueprint("mapbot_secure_rest", __name__)
+
+        @channel.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            if not self._allowed(request):
+                return _refused()
+            down = await self._down(request)
+            return _unavailable(*down) if down else response.json({"status": "ok"})
+
+        @channel.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self._allowed(request):
+                return _refused()
+            try:
+                body = request.json
+            except Exception:  # noqa: BLE001 - unreadable JSON; say nothing more
+                body = None
+            body = body if isinstance(body, dict) else {}
+            sender_id, text = body.get("sender"), body.get("message")
+            metadata = body.get("metadata") or {}
+            if (not isinstance(sender_id, str) or not 0 < len(sender_id) <= MAX_SENDER_CHARS
+                    or not isinstance(text, str) or not isinstance(metadata, dict)):
+                return response.json({"error": "Bad request."}, status=400)
+            turn = metadata.get("turn")
+            turn = turn if isinstance(turn, int) and not isinstance(turn, bool) else None
+
+            down = await self._down(request)
+            if down:
+                return _unavailable(*down)  # nothing was done: another server may try
+
+            agent = request.app.ctx.agent
+            collector = CollectingOutputChannel()
+            try:
+                # What Agent.handle_message does, with the replay check inside the lock.
+                async with agent.lock_store.lock(sender_id):
+                    if not await self._replay(agent, sender_id, text, turn, collector):
+                        await agent.processor.handle_message(UserMessage(
+                            text, collector, sender_id, input_channel=self.name(),
+                            metadata=metadata))
+            except Exception as error:  # noqa: BLE001 - never echo the message
+                logger.error("mapbot channel: a turn failed (%s)", type(error).__name__)
+                return response.json({"error": "The turn failed."}, status=500)
+            return response.json(collector.messages)
+
+        return channel
