@@ -19,6 +19,11 @@ def _error(description: str) -> dict:
 
 _BEARER = [{"bearer": []}]
 _STR = {"type": "string"}
+# Required words: something other than spaces (the API answers 422 otherwise).
+_VISIBLE = r"[^\s\x00-\x1f\x7f]"
+_ONE_LINE = r"^[^\x00-\x1f\x7f]*" + _VISIBLE + r"[^\x00-\x1f\x7f]*$"
+_LINES = r"^[^\x00-\x08\x0b-\x1f\x7f]*" + _VISIBLE + r"[^\x00-\x08\x0b-\x1f\x7f]*$"
+_WORDS = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": _ONE_LINE}
 _NSTR = {"type": ["string", "null"]}
 _TIME = {"type": "string", "format": "date-time"}
 _NTIME = {"type": ["string", "null"], "format": "date-time"}
@@ -101,7 +106,9 @@ OPENAPI = {
     "paths": {
         "/api/v1/login": {"post": {
             "requestBody": _body({"type": "object", "required": ["username", "password"],
-                                  "properties": {"username": _STR, "password": _STR}}),
+                                  "properties": {"username": _WORDS | {"maxLength": 150},
+                                                 "password": {"type": "string",
+                                                              "maxLength": 1024}}}),
             "responses": {
                 "200": _json({"type": "object", "required": ["token", "expires_at"],
                               "properties": {"token": _STR, "expires_at": _TIME}}),
@@ -112,8 +119,8 @@ OPENAPI = {
             "post": {"security": _BEARER,
                      "requestBody": _body({"type": "object",
                                            "required": ["reference", "child_name"],
-                                           "properties": {"reference": _STR,
-                                                          "child_name": _STR}}),
+                                           "properties": {"reference": _WORDS,
+                                                          "child_name": _WORDS}}),
                      "responses": {"201": _json(_ref("Case"), "Created"),
                                    "401": _error("Not signed in"),
                                    "422": _error("Malformed body")}},
@@ -130,7 +137,7 @@ OPENAPI = {
             "security": _BEARER, "parameters": [_path_param("id")],
             "requestBody": _body({"type": "object", "required": ["role", "name"], "properties": {
                 "role": {"enum": ["parent", "carer", "network", "young_person", "child"]},
-                "name": _STR}}),
+                "name": _WORDS}}),
             "responses": {"201": _json({"type": "object", "required": [
                 "id", "token", "url", "role", "name", "expires_at"], "properties": {
                 "id": _STR, "token": _STR, "url": _STR, "role": _STR, "name": _STR,
@@ -155,10 +162,12 @@ OPENAPI = {
                 **_AUTH_ERRORS, "422": _error("Unknown value of `only`")}}},
         "/api/v1/items/{id}": {"patch": {
             "security": _BEARER, "parameters": [_path_param("id")],
-            "requestBody": _body({"type": "object", "properties": {
+            "requestBody": _body({"type": "object", "minProperties": 1,
+                                  "additionalProperties": False, "properties": {
                 "section": _SCHEMAS["Item"]["properties"]["section"],
                 "category": _SCHEMAS["Item"]["properties"]["category"],
-                "status": _SCHEMAS["Item"]["properties"]["status"], "text": _STR}}),
+                "status": _SCHEMAS["Item"]["properties"]["status"],
+                "text": {"type": "string", "maxLength": 4000, "pattern": _LINES}}}),
             "responses": {"200": _json(_ref("Item")), **_AUTH_ERRORS,
                           "422": _error("Malformed body")}}},
         "/api/v1/flags/{id}/acknowledge": {"post": {
@@ -167,7 +176,8 @@ OPENAPI = {
         "/api/v1/chat/{token}/messages": {"post": {
             "parameters": [_path_param("token")],
             "requestBody": _body({"type": "object", "required": ["text"],
-                                  "properties": {"text": {"type": "string",
+                                  "properties": {"text": {"type": "string", "minLength": 1,
+                                                          "pattern": _VISIBLE,
                                                           "maxLength": 4000}}}),
             "responses": {
                 "200": _json({"type": "object", "required": ["messages"], "properties": {
