@@ -59,7 +59,7 @@ nlu-report: setup
 	$(RASA) test nlu --nlu tests/nlu/answers_test.yml --model $(MODEL) --out results/nlu-held-out
 
 # Trains both assistants from scratch and plays FAMILIES concurrent conversations against
-# each; results in bench/results/ and the README's "Benchmark" section (about 15 minutes).
+# each; results in bench/results/ and the README's "Benchmark" section (5 to 15 minutes).
 FAMILIES ?= 50
 bench: setup
 	$(PORTAL_VENV)/bin/python -m bench.run --families $(FAMILIES)

@@ -261,7 +261,17 @@ def summarise(result: LoadResult) -> dict:
         "turns_per_second": round(len(ok) / result.wall_seconds, 2) if result.wall_seconds
         else 0.0,
         "latency_ms": _latency_ms(ok),
+        # Which turns are slow: the median of each turn (0 = hello, last = /send).
+        "p50_ms_by_turn": _by_turn(result.turns),
     }
+
+
+def _by_turn(turns: list[Turn]) -> list[float | None]:
+    medians: list[float | None] = []
+    for index in sorted({turn.index for turn in turns}):
+        ok = [t.seconds for t in turns if t.index == index and t.status == 200]
+        medians.append(round(percentile(ok, 50) * 1000, 1) if ok else None)
+    return medians
 
 
 def _latency_ms(ok: list[float]) -> dict[str, float | None]:

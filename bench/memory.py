@@ -24,6 +24,22 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
+def tree_cpu_seconds(process: psutil.Process) -> float:
+    """User and system CPU time of a process and its living descendants, in seconds."""
+    total = 0.0
+    try:
+        members = [process, *process.children(recursive=True)]
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+    for member in members:
+        try:
+            times = member.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        total += times.user + times.system
+    return total
+
+
 class MemorySampler:
     """Samples every `interval` seconds; `peaks` per service, `peak_total` per sample."""
 
@@ -50,6 +66,12 @@ class MemorySampler:
         self._stopped.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each service's process tree."""
+        with self._lock:
+            roots = dict(self.roots)
+        return {name: tree_cpu_seconds(process) for name, process in roots.items()}
 
     def sample(self) -> None:
         with self._lock:

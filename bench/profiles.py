@@ -20,6 +20,27 @@ from pathlib import Path
 from bot.config import ROOT
 
 _LINE = re.compile(r":\d+\)$")
+# Leaf frames where a thread only waits (py-spy cannot always tell waiting in C from
+# working in C): the servers' event loops in epoll, idle thread-pool workers.
+IDLE_LEAVES = {"_run_server_forever (sanic/server/runners.py)",
+               "serve (sanic/server/runners.py)", "_worker (concurrent/futures/thread.py)",
+               "select (selectors.py)", "wait (threading.py)"}
+
+
+def _aiosqlite_wait_line() -> str | None:
+    """aiosqlite's worker thread waits on `tx.get()`; on other lines it runs SQLite."""
+    for source in ROOT.glob(".venv/lib/python*/site-packages/aiosqlite/core.py"):
+        for number, line in enumerate(source.read_text().splitlines(), start=1):
+            if "= tx.get()" in line:
+                return f"_connection_worker_thread (aiosqlite/core.py:{number})"
+    return None
+
+
+def is_idle(leaf: str) -> bool:
+    return _frame(leaf) in IDLE_LEAVES or leaf.strip() == _AIOSQLITE_WAIT
+
+
+_AIOSQLITE_WAIT = _aiosqlite_wait_line()
 
 
 def py_spy() -> str | None:
@@ -39,7 +60,7 @@ class Profiler:
         self.log = open(out.with_suffix(".log"), "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [binary, "record", "--pid", str(pid), "--rate", str(rate), "--subprocesses",
-             "--nonblocking", "--format", "raw", "--output", str(out)],
+             "--format", "raw", "--output", str(out)],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def stop(self) -> None:
@@ -57,21 +78,27 @@ def _frame(frame: str) -> str:
     return _LINE.sub(")", frame.strip())
 
 
-def read_collapsed(path: Path) -> list[tuple[list[str], int]]:
-    stacks = []
+def read_collapsed(path: Path, drop_idle: bool = True) -> tuple[list[tuple[list[str], int]], int]:
+    """The stacks (frames without line numbers) and how many samples were idle waits."""
+    stacks, idle = [], 0
     for line in path.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
-        if stack and count.isdigit():
-            stacks.append(([_frame(f) for f in stack.split(";") if f], int(count)))
-    return stacks
+        if not stack or not count.isdigit():
+            continue
+        frames = [f for f in stack.split(";") if f]
+        if drop_idle and frames and is_idle(frames[-1]):
+            idle += int(count)
+            continue
+        stacks.append(([_frame(f) for f in frames], int(count)))
+    return stacks, idle
 
 
-def summary(path: Path, top: int = 20, match: str = "") -> str:
-    """Self and inclusive shares of the busiest functions in one profile."""
-    stacks = read_collapsed(path)
+def summary(path: Path, top: int = 20, match: str = "", drop_idle: bool = True) -> str:
+    """Self and inclusive shares of the busiest functions in one profile (busy samples)."""
+    stacks, idle = read_collapsed(path, drop_idle)
     total = sum(count for _, count in stacks)
     if not total:
-        return f"{path.name}: no samples\n"
+        return f"{path.name}: no busy samples ({idle} idle)\n"
     own: Counter = Counter()
     under: Counter = Counter()
     for frames, count in stacks:
@@ -81,7 +108,7 @@ def summary(path: Path, top: int = 20, match: str = "") -> str:
             own[frames[-1]] += count
         for frame in set(frames):
             under[frame] += count
-    lines = [f"{path.name}: {total} samples"]
+    lines = [f"{path.name}: {total} busy samples ({idle} idle waits left out)"]
     for title, counter in (("self", own), ("inclusive", under)):
         lines.append(f"  top {top} by {title} time:")
         chosen = [(frame, count) for frame, count in counter.most_common()
@@ -95,9 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--match", default="", help="only frames containing this text")
+    parser.add_argument("--keep-idle", action="store_true",
+                        help="count samples of threads waiting in an event loop or queue")
     args = parser.parse_args(argv)
     for path in args.files:
-        print(summary(path, args.top, args.match))
+        print(summary(path, args.top, args.match, drop_idle=not args.keep_idle))
     return 0
 
 

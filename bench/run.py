@@ -153,6 +153,17 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float, log: Path) -> 
     raise TimeoutError(f"{url} was not healthy within {timeout:.0f} s; see {log}")
 
 
+def cpu_used(before: dict[str, float], after: dict[str, float],
+             result: load.LoadResult) -> dict:
+    """CPU seconds each service used while the families played, and per answered turn."""
+    used = {name: max(0.0, after.get(name, 0.0) - before.get(name, 0.0)) for name in before}
+    turns = sum(1 for turn in result.turns if turn.status == 200) or 1
+    return {"seconds": {name: round(value, 2) for name, value in used.items()},
+            "ms_per_turn": {name: round(1000 * value / turns, 1)
+                            for name, value in used.items()},
+            "total_ms_per_turn": round(1000 * sum(used.values()) / turns, 1)}
+
+
 # Training -----------------------------------------------------------------------------------
 
 def train_mapbot(settings: Settings, logs: Path, args, guard: Guard) -> float:
@@ -180,6 +191,18 @@ def init_stock(work: Path, logs: Path, args, guard: Guard) -> tuple[Path, Path, 
     if not models:
         raise RuntimeError(f"rasa init made no model:\n{tail(logs / 'stock-init.log')}")
     return project, models[-1], seconds
+
+
+def reuse_models(kept: Path, work: Path) -> tuple[Path, Path]:
+    """Both models from an earlier run's folder (kept with --keep), for quick profiling."""
+    mapbot = kept / "model" / f"{MODEL_NAME}.tar.gz"
+    stock_models = sorted((kept / "stock" / "models").glob("*.tar.gz"))
+    if not mapbot.exists() or not stock_models:
+        raise RuntimeError(f"{kept} has no model/{MODEL_NAME}.tar.gz or stock/models/")
+    (work / "model").mkdir()
+    shutil.copy2(mapbot, work / "model" / mapbot.name)
+    shutil.copytree(kept / "stock", work / "stock")
+    return work / "stock", work / "stock" / "models" / stock_models[-1].name
 
 
 # MapBot -------------------------------------------------------------------------------------
@@ -244,13 +267,14 @@ def bench_mapbot(settings: Settings, work: Path, args, guard: Guard) -> dict:
             profilers = [Profiler(process.pid, args.profile / f"mapbot-{name}.txt")
                          for name, process in stack.processes.items()]
             time.sleep(1)  # let py-spy attach before the load starts
-        load_before = os.getloadavg()
+        load_before, cpu_before = os.getloadavg(), sampler.cpu_seconds()
         say(f"MapBot: {args.families} families, {load.MAPBOT_TURNS} turns each")
         result = asyncio.run(load.play_all(
             "mapbot", base, [load.mapbot_family(t) for t in tokens[args.warmup:]],
             ramp=args.ramp, think=args.think, timeout=args.timeout, deadline=args.deadline))
         return {"training_seconds": None, "start_to_healthy_seconds": round(healthy, 2),
                 "load_average_before_load": load_before, "load": load.summarise(result),
+                "cpu": cpu_used(cpu_before, sampler.cpu_seconds(), result),
                 "memory": {}, "sampler": sampler}
     finally:
         for profiler in profilers:
@@ -293,13 +317,14 @@ def bench_stock(project: Path, model: Path, work: Path, args, guard: Guard) -> d
         if args.profile:
             profilers = [Profiler(process.pid, args.profile / "stock-rasa.txt")]
             time.sleep(1)
-        load_before = os.getloadavg()
+        load_before, cpu_before = os.getloadavg(), sampler.cpu_seconds()
         say(f"stock: {args.families} families, {load.MAPBOT_TURNS} turns each")
         result = asyncio.run(load.play_all(
             "stock", base, [load.stock_family(examples, load.MAPBOT_TURNS)] * args.families,
             ramp=args.ramp, think=args.think, timeout=args.timeout, deadline=args.deadline))
         return {"training_seconds": None, "start_to_healthy_seconds": round(healthy, 2),
                 "load_average_before_load": load_before, "load": load.summarise(result),
+                "cpu": cpu_used(cpu_before, sampler.cpu_seconds(), result),
                 "memory": {}, "sampler": sampler}
     finally:
         for profiler in profilers:
@@ -327,8 +352,8 @@ def rasa_version() -> str:
     return found[0].name.removeprefix("rasa-").removesuffix(".dist-info") if found else "?"
 
 
-def finish(side: dict, training: float) -> dict:
-    side["training_seconds"] = round(training, 2)
+def finish(side: dict, training: float | None) -> dict:
+    side["training_seconds"] = None if training is None else round(training, 2)
     side["memory"] = side.pop("sampler").summary()
     return side
 
@@ -342,7 +367,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where results go (default bench/results)")
     parser.add_argument("--readme", action=argparse.BooleanOptionalAction, default=None,
                         help="put the table in README.md (default: only with the default "
-                             "--out)")
+                             "--out, without --profile or --reuse-models)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds a family waits between a reply and its next message")
     parser.add_argument("--ramp", type=float, default=1.0,
@@ -357,6 +382,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--healthy-timeout", type=float, default=180.0)
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
                         help="record each service with py-spy during the load, into DIR")
+    parser.add_argument("--reuse-models", type=Path, default=None, metavar="DIR",
+                        help="skip training: use the models in DIR, a folder an earlier "
+                             "run kept with --keep (for profiling; training not measured)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (models, databases, logs)")
     args = parser.parse_args(argv)
@@ -365,7 +393,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not 0 <= args.warmup <= 5:
         parser.error("--warmup must be between 0 and 5")
     if args.readme is None:
-        args.readme = args.out.resolve() == DEFAULT_OUT.resolve()
+        args.readme = (args.out.resolve() == DEFAULT_OUT.resolve() and not args.profile
+                       and not args.reuse_models)
     if args.profile:
         args.profile = args.profile.resolve()
     return args
@@ -377,6 +406,9 @@ def _interrupt(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Ctrl-C stops the run even where it was started with SIGINT ignored (in the
+    # background of a script); TERM and HUP stop it the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -384,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     logs = work / "logs"
     guard = Guard()
     load_start = os.getloadavg()
-    ok = False
+    failed = True  # until it ends well or is interrupted: then the folder goes
     try:
         portal, rasa, actions = distinct_ports(3)
         # Every shared secret random for this run, as `mapbot run` does.
@@ -394,11 +426,17 @@ def main(argv: list[str] | None = None) -> int:
             rasa_url=f"http://127.0.0.1:{rasa}", action_port=actions,
             model_dir=str(work / "model")))
         say(f"working in {work}; load average {load_start[0]:.2f}")
-        say("training MapBot from scratch (rasa train --force)")
-        mapbot_training = train_mapbot(settings, logs, args, guard)
-        say(f"MapBot trained in {mapbot_training:.1f} s; now rasa init --no-prompt (trains)")
-        project, stock_model, stock_training = init_stock(work, logs, args, guard)
-        say(f"stock assistant made and trained in {stock_training:.1f} s")
+        if args.reuse_models:
+            project, stock_model = reuse_models(args.reuse_models, work)
+            mapbot_training = stock_training = None
+            say(f"reusing the models in {args.reuse_models} (no training measured)")
+        else:
+            say("training MapBot from scratch (rasa train --force)")
+            mapbot_training = train_mapbot(settings, logs, args, guard)
+            say(f"MapBot trained in {mapbot_training:.1f} s; "
+                "now rasa init --no-prompt (trains)")
+            project, stock_model, stock_training = init_stock(work, logs, args, guard)
+            say(f"stock assistant made and trained in {stock_training:.1f} s")
         mapbot = finish(bench_mapbot(settings, work, args, guard), mapbot_training)
         stock = finish(bench_stock(project, stock_model, work, args, guard), stock_training)
         m_p95 = mapbot["load"]["latency_ms"]["p95"]
@@ -410,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
             "settings": {"think": args.think, "ramp": args.ramp, "warmup": args.warmup,
                          "timeout": args.timeout, "deadline": args.deadline,
                          "profile": bool(args.profile),
+                         "reused_models": bool(args.reuse_models),
                          "mapbot_databases": "fresh SQLite files (portal and Rasa tracker)",
                          "stock_tracker": "in memory (rasa init's default endpoints.yml)"},
             "machine": {"cpus": os.cpu_count(), "load_average_start": load_start,
@@ -431,9 +470,10 @@ def main(argv: list[str] | None = None) -> int:
                              if not path.name.startswith("summary"))
             (args.profile / "summary.txt").write_text(text)
             say(f"profiles in {args.profile} (summary.txt)")
-        ok = True
+        failed = False
         return 0
     except KeyboardInterrupt:
+        failed = False
         say("interrupted: stopping everything this run started")
         return 130
     except (RuntimeError, TimeoutError, OSError, subprocess.SubprocessError,
@@ -444,9 +484,9 @@ def main(argv: list[str] | None = None) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not stop the cleanup
         guard.cleanup()
-        if args.keep or not ok:
+        if args.keep or failed:
             say(f"kept {work} (models, databases, logs)")
-        if not args.keep and ok:
+        else:
             shutil.rmtree(work, ignore_errors=True)
 
 
