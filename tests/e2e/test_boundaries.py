@@ -121,3 +121,20 @@ def test_the_channel_answers_the_portal(stack: Stack) -> None:
     headers = {"Authorization": f"Bearer {stack.settings.rasa_channel_secret}"}
     health = httpx.get(stack.settings.rasa_url + "/webhooks/mapbot/", headers=headers)
     assert health.status_code == 200 and health.json() == {"status": "ok"}
+
+
+def test_a_family_token_opens_nothing_but_its_own_conversation(portal: httpx.Client,
+                                                                worker: Worker) -> None:
+    case_id = worker.new_case()
+    family = worker.invite(case_id, "parent", "Ira")
+    other = worker.invite(worker.new_case(), "parent", "Oli")
+    family.say("hello")
+    as_family = {"Authorization": f"Bearer {family.token}"}
+    for path in ["/api/v1/cases", f"/api/v1/cases/{case_id}", f"/api/v1/cases/{case_id}/map",
+                 f"/api/v1/cases/{case_id}/map.docx"]:
+        assert portal.get(path, headers=as_family).status_code == 401
+    assert portal.delete(f"/api/v1/invitations/{other.invitation_id}",
+                         headers=as_family).status_code == 401
+    # Another person's conversation page is not reachable from this one's token.
+    assert other.token not in portal.get(f"/chat/{family.token}").text
+    assert "Ira" not in portal.get(f"/chat/{other.token}").text
