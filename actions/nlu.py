@@ -7,6 +7,10 @@ import os
 import aiohttp
 import jwt
 
+# Idle connections close before Rasa's own keep-alive timeout (Sanic 21.12: 5 s), so a
+# request never goes out on a connection Rasa is closing just then.
+KEEPALIVE_SECONDS = 2.0
+
 
 class NluUnavailable(Exception):
     pass
@@ -25,7 +29,8 @@ class Nlu:
                                secret, algorithm="HS256")
             self._session = aiohttp.ClientSession(
                 headers={"Authorization": f"Bearer {token}"},
-                timeout=aiohttp.ClientTimeout(total=10))
+                timeout=aiohttp.ClientTimeout(total=10),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
         return self._session
 
     async def parse(self, text: str) -> dict:

@@ -205,8 +205,9 @@ def endpoints_yaml(settings: Settings, instance: RasaInstance) -> str:
         f"  url: http://127.0.0.1:{instance.action_port}/webhook",
         "  headers:",
         "    Authorization: Bearer ${MAPBOT_ACTION_SECRET}",
+        "  enable_selective_domain: true",
         "tracker_store:",
-        "  type: SQL",
+        "  type: rasa_addons.tracker_store.CachedSQLTrackerStore",
         "  dialect: ${MAPBOT_TRACKER_DIALECT}",
         "  url: ${MAPBOT_TRACKER_URL}",
     ]

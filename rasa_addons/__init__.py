@@ -1,7 +1,9 @@
 """Code that runs inside the Rasa server (on PYTHONPATH through `bot/stack.py`)."""
 
-# Rasa imports this package for the MapBot channel (credentials.yml), so the speed-up
-# below is installed in every Rasa server MapBot starts.
+# Rasa imports this package for the MapBot channel (credentials.yml), so the speed-ups
+# below are installed in every Rasa server MapBot starts (bench/FINDINGS.md).
 from rasa_addons.fast_validation import install as _install_fast_validation  # noqa: E402
+from rasa_addons.pooled_http import install as _install_pooled_http  # noqa: E402
 
 _install_fast_validation()
+_install_pooled_http()

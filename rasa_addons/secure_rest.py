@@ -28,6 +28,8 @@ import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.core.events import BotUttered, UserUttered
+
+from rasa_addons.pooled_http import KEEPALIVE_SECONDS
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -85,7 +87,8 @@ class SecureRestInput(RestInput):
             return True
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=ACTION_PROBE_SECONDS))
+                timeout=aiohttp.ClientTimeout(total=ACTION_PROBE_SECONDS),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
         try:
             async with self._session.get(self.action_health_url) as reply:
                 return reply.status == 200

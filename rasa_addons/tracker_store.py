@@ -1,0 +1,134 @@
+"""Rasa's SQL tracker store, keeping the trackers of recent conversations in memory.
+
+Rasa's `SQLTrackerStore` reads every event of a conversation from the database and
+replays them into a new tracker on every message (and MapBot's channel read it once
+more for its replay check): under load that was a third of the Rasa server's time, and
+it grows with the length of the conversation (bench/FINDINGS.md).
+
+This store writes exactly what Rasa's writes (every event, at once, in the same table),
+but remembers the tracker it last saved or read for each recent conversation, with how
+many events of that conversation the database held then. A remembered tracker is used
+only while the database still holds exactly that many (one indexed count per read), so
+anything that changed the conversation elsewhere (another Rasa server after a failover,
+a purge) sends the read to the database as before; a tracker changed here but never
+saved (a turn that failed) is never used again.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import SingletonThreadPool
+
+DEFAULT_CACHE_SIZE = 256  # conversations; a long one is a few hundred kB in memory
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """WAL lets reads go on during a write; NORMAL syncs at checkpoints, not on every
+    commit (a power cut, not a crash of Rasa, may lose the last moments)."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@dataclass
+class _Remembered:
+    tracker: DialogueStateTracker
+    length: int  # len(tracker.events) when it was saved or read
+    stored: int  # this conversation's events in the database then (all sessions)
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` with the recent trackers remembered (see the module text)."""
+
+    def __init__(self, *args: Any, cache_size: int | str = DEFAULT_CACHE_SIZE,
+                 **kwargs: Any) -> None:
+        self._cache: OrderedDict[str, _Remembered] = OrderedDict()
+        self._saving: dict[str, _Remembered] = {}
+        self.cache_size = max(0, int(cache_size))
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            self._keep_sqlite_connections()
+
+    def _keep_sqlite_connections(self) -> None:
+        """Rasa's SQLite engine opens and closes a connection for every query (SQLAlchemy
+        1.4's NullPool for files); Rasa uses the store from its event loop's thread only,
+        so one kept connection per thread serves it."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, poolclass=SingletonThreadPool)
+        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = sessionmaker(bind=self.engine)
+
+    @property
+    def domain(self) -> Domain:
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Domain | None) -> None:
+        # A new model may have other slots: trackers built for the old one go.
+        self._domain = domain or Domain.empty()
+        if getattr(self, "_cache", None):
+            self._cache.clear()
+
+    def stored_count(self, sender_id: str) -> int:
+        """How many events of this conversation the database holds (an indexed count)."""
+        table = self.SQLEvent.__table__
+        query = sa.select(sa.func.count()).select_from(table).where(
+            table.c.sender_id == sender_id)
+        with self.session_scope() as session:
+            return int(session.execute(query).scalar() or 0)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        entry = self._cache.pop(sender_id, None)
+        if (entry is not None and len(entry.tracker.events) == entry.length
+                and self.stored_count(sender_id) == entry.stored):
+            self._remember(entry)  # unchanged here and in the database since then
+            return entry.tracker
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            self._remember(_Remembered(tracker, len(tracker.events),
+                                       self.stored_count(sender_id)))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        sender_id = tracker.sender_id
+        entry = self._cache.pop(sender_id, None)  # forgotten unless the write succeeds
+        if entry is not None and entry.tracker is tracker:
+            self._saving[sender_id] = entry
+        try:
+            await super().save(tracker)
+        finally:
+            self._saving.pop(sender_id, None)
+        if entry is not None and entry.tracker is tracker:
+            stored = entry.stored + len(tracker.events) - entry.length
+        else:
+            stored = self.stored_count(sender_id)
+        self._remember(_Remembered(tracker, len(tracker.events), stored))
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker
+                           ) -> Iterator[Event]:
+        """The events to write: those added since the tracker was read or saved here (it
+        was checked against the database then), or Rasa's own count for any other."""
+        entry = self._saving.get(tracker.sender_id)
+        if entry is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, entry.length, len(tracker.events))
+
+    def _remember(self, entry: _Remembered) -> None:
+        if not self.cache_size:
+            return
+        self._cache[entry.tracker.sender_id] = entry
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)

@@ -1,0 +1,36 @@
+"""Rasa's calls to an endpoint (the action server) reuse one pooled connection."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from rasa.utils.endpoints import EndpointConfig
+
+import rasa_addons  # noqa: F401 - installs the pooled sessions, as Rasa's import of the channel does
+
+
+async def test_calls_share_one_connection_and_send_the_endpoints_headers() -> None:
+    seen: list[tuple[object, str]] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        seen.append((request.transport.get_extra_info("peername"),
+                     request.headers.get("Authorization", "")))
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook",
+                                  headers={"Authorization": "Bearer s3cret"})
+        for _ in range(3):
+            assert await endpoint.request(json={"next_action": "x"}, method="post") == {
+                "events": [], "responses": []}
+    finally:
+        await runner.cleanup()
+    assert len(seen) == 3
+    assert {peer for peer, _ in seen} == {seen[0][0]}  # one connection, kept
+    assert {auth for _, auth in seen} == {"Bearer s3cret"}

@@ -1,0 +1,149 @@
+"""The cached tracker store reads and writes exactly what Rasa's SQL store does, and
+never uses a remembered tracker that the database no longer agrees with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+
+from rasa_addons.tracker_store import CachedSQLTrackerStore
+from tests.actions.conftest import DOMAIN_FILE
+
+SENDER = "conversation-1"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(DOMAIN_FILE))
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'trackers.db'}"
+
+
+def cached(url: str, domain: Domain, **options) -> CachedSQLTrackerStore:
+    return CachedSQLTrackerStore(domain=domain, dialect="sqlite", host=url, **options)
+
+
+def plain(url: str, domain: Domain) -> SQLTrackerStore:
+    """Rasa's own store: what another Rasa server, or Rasa without MapBot, would see."""
+    return SQLTrackerStore(domain=domain, dialect="sqlite", host=url)
+
+
+def turn(tracker, text: str) -> None:
+    tracker.update(UserUttered(text, {"name": "inform_strength", "confidence": 0.9}))
+    tracker.update(SlotSet("like_child", text))
+    tracker.update(BotUttered(f"You said {text}"))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def events_of(tracker) -> list[dict]:
+    return [event.as_dict() for event in tracker.events]
+
+
+async def test_it_writes_and_reads_what_rasas_store_does(url: str, domain: Domain) -> None:
+    store = cached(url, domain)
+    tracker = await store.get_or_create_tracker(SENDER)
+    for text in ("kind", "funny", "loves football"):
+        turn(tracker, text)
+        await store.save(tracker)
+        tracker = await store.retrieve(SENDER)
+    from_rasa = await plain(url, domain).retrieve(SENDER)
+    assert events_of(from_rasa) == events_of(tracker)
+    assert from_rasa.get_slot("like_child") == "loves football"
+    assert store.stored_count(SENDER) == len(tracker.events)
+
+
+async def test_an_unchanged_conversation_is_not_read_again(url: str, domain: Domain) -> None:
+    store = cached(url, domain)
+    tracker = await store.get_or_create_tracker(SENDER)
+    turn(tracker, "kind")
+    await store.save(tracker)
+    assert await store.retrieve(SENDER) is tracker  # remembered, and still right
+
+
+async def test_a_write_by_another_server_is_read_from_the_database(url: str,
+                                                                    domain: Domain) -> None:
+    store = cached(url, domain)
+    tracker = await store.get_or_create_tracker(SENDER)
+    turn(tracker, "kind")
+    await store.save(tracker)
+
+    other = plain(url, domain)  # a failover: another server carried the conversation on
+    theirs = await other.retrieve(SENDER)
+    turn(theirs, "funny")
+    await other.save(theirs)
+
+    mine = await store.retrieve(SENDER)
+    assert mine is not tracker
+    assert events_of(mine) == events_of(theirs)
+    turn(mine, "loves football")  # and writing on from there loses nothing
+    await store.save(mine)
+    assert events_of(await other.retrieve(SENDER)) == events_of(mine)
+
+
+async def test_a_turn_that_was_never_saved_is_forgotten(url: str, domain: Domain) -> None:
+    store = cached(url, domain)
+    tracker = await store.get_or_create_tracker(SENDER)
+    turn(tracker, "kind")
+    await store.save(tracker)
+    saved = events_of(tracker)
+    turn(tracker, "this turn failed before it was saved")
+
+    again = await store.retrieve(SENDER)
+    assert again is not tracker
+    assert events_of(again) == saved
+
+
+async def test_a_purged_conversation_is_gone(url: str, domain: Domain) -> None:
+    store = cached(url, domain)
+    tracker = await store.get_or_create_tracker(SENDER)
+    turn(tracker, "kind")
+    await store.save(tracker)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # as `mapbot purge` does
+        connection.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": SENDER})
+    engine.dispose()
+    assert await store.retrieve(SENDER) is None
+
+
+async def test_without_a_cache_every_read_goes_to_the_database(url: str,
+                                                               domain: Domain) -> None:
+    store = cached(url, domain, cache_size=0)
+    tracker = await store.get_or_create_tracker(SENDER)
+    turn(tracker, "kind")
+    await store.save(tracker)
+    again = await store.retrieve(SENDER)
+    assert again is not tracker
+    assert events_of(again) == events_of(tracker)
+
+
+async def test_the_oldest_conversations_make_room(url: str, domain: Domain) -> None:
+    store = cached(url, domain, cache_size=2)
+    trackers = {}
+    for sender in ("a", "b", "c"):
+        trackers[sender] = await store.get_or_create_tracker(sender)
+        turn(trackers[sender], "kind")
+        await store.save(trackers[sender])
+    assert await store.retrieve("c") is trackers["c"]
+    again = await store.retrieve("a")  # the oldest was forgotten: read from the database
+    assert again is not trackers["a"]
+    assert events_of(again) == events_of(trackers["a"])
+
+
+async def test_a_new_model_forgets_trackers_built_for_the_old_one(url: str,
+                                                                   domain: Domain) -> None:
+    store = cached(url, domain)
+    tracker = await store.get_or_create_tracker(SENDER)
+    turn(tracker, "kind")
+    await store.save(tracker)
+    store.domain = domain  # what Rasa does when it loads a model
+    again = await store.retrieve(SENDER)
+    assert again is not tracker
+    assert events_of(again) == events_of(tracker)
