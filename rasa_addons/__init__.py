@@ -2,8 +2,8 @@
 
 # Rasa imports this package for the MapBot channel (credentials.yml), so the speed-ups
 # below are installed in every Rasa server MapBot starts (bench/FINDINGS.md).
-from rasa_addons.fast_validation import install as _install_fast_validation  # noqa: E402
 from rasa_addons.pooled_http import install as _install_pooled_http  # noqa: E402
+from rasa_addons.remote_action import install as _install_remote_action  # noqa: E402
 
-_install_fast_validation()
 _install_pooled_http()
+_install_remote_action()

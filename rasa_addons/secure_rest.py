@@ -19,6 +19,8 @@ Nothing here logs what a person wrote.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -28,11 +30,11 @@ import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.core.events import BotUttered, UserUttered
-
-from rasa_addons.pooled_http import KEEPALIVE_SECONDS
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from rasa_addons.pooled_http import KEEPALIVE_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,15 @@ def _refused() -> HTTPResponse:
 
 def _unavailable(*down: str) -> HTTPResponse:
     return response.json({"status": "unavailable", "down": list(down)}, status=503)
+
+
+def _one_turn(agent: Any, sender_id: str) -> contextlib.AbstractContextManager:
+    """The tracker store's one-turn scope (rasa_addons/tracker_store.py), if it has one:
+    the replay check and the turn then check the database once between them."""
+    store = agent.tracker_store
+    store = getattr(store, "_tracker_store", store)  # inside Rasa's FailSafeTrackerStore
+    one_turn = getattr(store, "one_turn", None)
+    return one_turn(sender_id) if one_turn else contextlib.nullcontext()
 
 
 class SecureRestInput(RestInput):
@@ -133,6 +144,13 @@ class SecureRestInput(RestInput):
     ) -> Blueprint:
         channel = Blueprint("mapbot_secure_rest", __name__)
 
+        @channel.listener("after_server_start")
+        async def freeze_startup_objects(app: Any, loop: Any) -> None:
+            # The model and libraries loaded at start are millions of objects that live
+            # as long as the server: leave them out of every garbage collection, so that
+            # a full collection does not stall all conversations for tens of ms.
+            gc.freeze()
+
         @channel.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             if not self._allowed(request):
@@ -166,10 +184,12 @@ class SecureRestInput(RestInput):
             try:
                 # What Agent.handle_message does, with the replay check inside the lock.
                 async with agent.lock_store.lock(sender_id):
-                    if not await self._replay(agent, sender_id, text, turn, collector):
-                        await agent.processor.handle_message(UserMessage(
-                            text, collector, sender_id, input_channel=self.name(),
-                            metadata=metadata))
+                    with _one_turn(agent, sender_id):
+                        replayed = await self._replay(agent, sender_id, text, turn, collector)
+                        if not replayed:
+                            await agent.processor.handle_message(UserMessage(
+                                text, collector, sender_id, input_channel=self.name(),
+                                metadata=metadata))
             except Exception as error:  # noqa: BLE001 - never echo the message
                 logger.error("mapbot channel: a turn failed (%s)", type(error).__name__)
                 return response.json({"error": "The turn failed."}, status=500)

@@ -11,11 +11,13 @@ many events of that conversation the database held then. A remembered tracker is
 only while the database still holds exactly that many (one indexed count per read), so
 anything that changed the conversation elsewhere (another Rasa server after a failover,
 a purge) sends the read to the database as before; a tracker changed here but never
-saved (a turn that failed) is never used again.
+saved (a turn that failed) is never used again. Within `one_turn()` (MapBot's channel,
+under the conversation's lock) the database is asked once, not at every read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -56,6 +58,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                  **kwargs: Any) -> None:
         self._cache: OrderedDict[str, _Remembered] = OrderedDict()
         self._saving: dict[str, _Remembered] = {}
+        self._turns: dict[str, bool] = {}  # sender -> checked against the database yet
         self.cache_size = max(0, int(cache_size))
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
@@ -90,16 +93,36 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             return int(session.execute(query).scalar() or 0)
 
+    @contextlib.contextmanager
+    def one_turn(self, sender_id: str) -> Iterator[None]:
+        """One turn of one conversation, its lock held: reads after the first trust the
+        first one's check, as nothing else writes this conversation meanwhile."""
+        self._turns[sender_id] = False
+        try:
+            yield
+        finally:
+            self._turns.pop(sender_id, None)
+
+    def _still_stored(self, entry: _Remembered) -> bool:
+        sender_id = entry.tracker.sender_id
+        if len(entry.tracker.events) != entry.length:
+            return False  # changed here and never saved
+        if self._turns.get(sender_id):
+            return True
+        return self.stored_count(sender_id) == entry.stored
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         entry = self._cache.pop(sender_id, None)
-        if (entry is not None and len(entry.tracker.events) == entry.length
-                and self.stored_count(sender_id) == entry.stored):
-            self._remember(entry)  # unchanged here and in the database since then
-            return entry.tracker
-        tracker = await super().retrieve(sender_id)
-        if tracker is not None:
-            self._remember(_Remembered(tracker, len(tracker.events),
-                                       self.stored_count(sender_id)))
+        if entry is not None and self._still_stored(entry):
+            tracker = entry.tracker
+        else:
+            tracker = await super().retrieve(sender_id)
+            if tracker is None:
+                return None
+            entry = _Remembered(tracker, len(tracker.events), self.stored_count(sender_id))
+        if sender_id in self._turns:
+            self._turns[sender_id] = True
+        self._remember(entry)
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:

@@ -62,6 +62,12 @@ def load_domain() -> dict[str, Any]:
     return copy.deepcopy(_domain_file())
 
 
+def action_names(domain: dict[str, Any]) -> list[str]:
+    """The actions domain.yml lists, by name (some carry options: `- name: {...}`)."""
+    return [next(iter(entry)) if isinstance(entry, dict) else entry
+            for entry in domain["actions"]]
+
+
 @pytest.fixture
 def domain() -> dict[str, Any]:
     return load_domain()
@@ -164,7 +170,7 @@ async def run_action(action: Action, tracker: Tracker, domain: dict[str, Any], *
     events = await action.run(dispatcher, tracker, domain)
     assert isinstance(events, list)
     known_slots = set(domain["slots"]) | BUILTIN_SLOTS
-    known_actions = set(domain["actions"]) | set(domain["forms"]) | BUILTIN_ACTIONS
+    known_actions = set(action_names(domain)) | set(domain["forms"]) | BUILTIN_ACTIONS
     slots: dict[str, Any] = {}
     for event in events:
         if event.get("event") == "slot":

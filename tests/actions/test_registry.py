@@ -9,7 +9,7 @@ from rasa_sdk.executor import ActionExecutor
 
 from actions import forms
 from actions.questions import ADULT_ORDER, QUESTIONS, child_order
-from tests.actions.conftest import load_domain
+from tests.actions.conftest import action_names, load_domain
 
 DOMAIN = load_domain()
 
@@ -22,7 +22,7 @@ def registered() -> set[str]:
 
 
 def test_every_domain_action_is_registered_and_nothing_else(registered: set[str]) -> None:
-    declared = DOMAIN["actions"]
+    declared = action_names(DOMAIN)
     assert len(declared) == len(set(declared)), "an action is listed twice in domain.yml"
     assert sorted(set(declared) - registered) == [], "in domain.yml, but no action has the name"
     assert sorted(registered - set(declared)) == [], "registered, but missing from domain.yml"
@@ -81,3 +81,19 @@ def test_the_slots_the_actions_set_exist_in_the_domain() -> None:
     assert set(DOMAIN["slots"]["stage"]["values"]) == {"welcomed", "mapping", "review",
                                                         "submitted"}
     assert set(DOMAIN["slots"]["audience"]["values"]) == {"adult", "child", "young_person"}
+
+
+def test_every_form_validator_gets_the_domain() -> None:
+    """Rasa sends the domain only to actions marked `send_domain: true` (selective
+    domain, endpoints.yml), and rasa-sdk's form validation reads the form's slots from
+    it: a validator without the mark would see no slots to validate."""
+    from rasa_sdk.forms import ValidationAction
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    validators = {name for name, run in executor.actions.items()
+                  if isinstance(getattr(run, "__self__", None), ValidationAction)}
+    marked = {next(iter(entry)) for entry in DOMAIN["actions"]
+              if isinstance(entry, dict) and next(iter(entry.values())).get("send_domain")}
+    assert validators == {"validate_adult_form", "validate_child_form", "validate_edit_form"}
+    assert marked == validators

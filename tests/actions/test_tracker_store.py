@@ -147,3 +147,33 @@ async def test_a_new_model_forgets_trackers_built_for_the_old_one(url: str,
     again = await store.retrieve(SENDER)
     assert again is not tracker
     assert events_of(again) == events_of(tracker)
+
+
+async def test_one_turn_asks_the_database_once(url: str, domain: Domain,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    store = cached(url, domain)
+    tracker = await store.get_or_create_tracker(SENDER)
+    turn(tracker, "kind")
+    await store.save(tracker)
+    counts = []
+    count = store.stored_count
+    monkeypatch.setattr(store, "stored_count", lambda sender: counts.append(sender) or
+                        count(sender))
+
+    await store.retrieve(SENDER)
+    await store.retrieve(SENDER)
+    assert len(counts) == 2  # outside a turn, every read is checked
+
+    counts.clear()
+    with store.one_turn(SENDER):
+        replay_check = await store.retrieve(SENDER)
+        for_the_turn = await store.retrieve(SENDER)
+        turn(for_the_turn, "funny")
+        await store.save(for_the_turn)
+    assert replay_check is for_the_turn is tracker
+    assert len(counts) == 1
+    assert events_of(await plain(url, domain).retrieve(SENDER)) == events_of(tracker)
+
+    counts.clear()
+    await store.retrieve(SENDER)
+    assert len(counts) == 1  # the turn is over: checked again
