@@ -32,10 +32,9 @@ from actions.questions import (
     question_for_key,
 )
 from actions.routing import route
-from bot.understanding.non_answers import is_non_answer
 from bot.understanding.people import is_nobody
 from bot.understanding.scale import parse_scale
-from bot.understanding.splitting import split_answer
+from bot.understanding.splitting import PARTS_KEY, answer_parts
 
 _REPLIES = {replies.CHITCHAT: "not_a_person", replies.GREET: "hello_again",
             replies.THANKS: "thanks_reply", replies.STRAY: "stray_button"}
@@ -167,20 +166,27 @@ async def _store_answer(slot: str, text: str, dispatcher: CollectingDispatcher,
 
 
 async def understood_parts(question: Question, text: str, parsed: dict) -> list[dict]:
-    """Each sentence or clause that says something, routed to its section by the NLU."""
-    pieces = [piece for piece in split_answer(text) if not is_non_answer(piece)]
-    pieces = pieces or [text.strip()]
+    """Each sentence or clause that says something, routed to its section by the NLU.
+
+    The Rasa server has read the parts of the latest message already, in the same turn
+    (`rasa_addons/answer_parts.py`, in its metadata); only a part it has not read is sent
+    to its NLU from here."""
+    pieces = answer_parts(text)
+    known = ((parsed.get("metadata") or {}).get(PARTS_KEY) or {}) if parsed else {}
     try:
-        parses = await asyncio.gather(*(
-            _as_is(parsed) if piece == text.strip() else nlu.parse(piece) for piece in pieces))
+        parses = await asyncio.gather(*(_read(piece, text, parsed, known) for piece in pieces))
     except NluUnavailable:
         parses = [{}] * len(pieces)  # unsure: each part stays under the question's section
     return [route(piece, parse, question).as_json()
             for piece, parse in zip(pieces, parses, strict=True)]
 
 
-async def _as_is(value: dict) -> dict:
-    return value
+async def _read(piece: str, text: str, parsed: dict, known: dict) -> dict:
+    if piece == text.strip():
+        return parsed
+    if isinstance(known.get(piece), dict):
+        return known[piece]
+    return await nlu.parse(piece)
 
 
 def _house_from(value: Any, text: str) -> str | None:

@@ -55,6 +55,7 @@ class Turn:
     seconds: float
     status: int  # 0: no HTTP answer (timeout, refused connection)
     error: str = ""
+    sent_at: float = 0.0  # seconds since the first family started
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Recorder:
     side: str
     think: float = 0.0
     turns: list[Turn] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
     problems: Counter = field(default_factory=Counter)
 
     async def post(self, client: httpx.AsyncClient, url: str, body: dict, family: int,
@@ -72,20 +74,22 @@ class Recorder:
         if index and self.think:
             await asyncio.sleep(self.think)
         started = time.perf_counter()
+        sent_at = started - self.started
         try:
             response = await client.post(url, json=body)
         except httpx.HTTPError as error:
             seconds = time.perf_counter() - started
-            self.turns.append(Turn(self.side, family, index, seconds, 0, type(error).__name__))
+            self.turns.append(Turn(self.side, family, index, seconds, 0,
+                                   type(error).__name__, sent_at))
             self.problems[f"transport:{type(error).__name__}"] += 1
             return None
         seconds = time.perf_counter() - started
         if response.status_code != 200:
             self.turns.append(Turn(self.side, family, index, seconds, response.status_code,
-                                   response.text[:200]))
+                                   response.text[:200], sent_at))
             self.problems[f"http:{response.status_code}"] += 1
             return None
-        self.turns.append(Turn(self.side, family, index, seconds, 200))
+        self.turns.append(Turn(self.side, family, index, seconds, 200, sent_at=sent_at))
         try:
             return response.json()
         except ValueError:
@@ -222,7 +226,7 @@ async def play_all(side: str, base_url: str,
                 rec.problems[f"exception:{type(error).__name__}"] += 1
                 return False
 
-        started = time.perf_counter()
+        started = rec.started = time.perf_counter()
         tasks = [asyncio.create_task(one(number)) for number in range(len(families))]
         done, pending = await asyncio.wait(tasks, timeout=deadline)
         for task in pending:
@@ -261,17 +265,22 @@ def summarise(result: LoadResult) -> dict:
         "turns_per_second": round(len(ok) / result.wall_seconds, 2) if result.wall_seconds
         else 0.0,
         "latency_ms": _latency_ms(ok),
-        # Which turns are slow: the median of each turn (0 = hello, last = /send).
-        "p50_ms_by_turn": _by_turn(result.turns),
+        # Which turns are slow: the median and p95 of each turn (0 = hello, last = /send),
+        # and when the slowest were sent (seconds after the first family started).
+        "p50_ms_by_turn": _by_turn(result.turns, 50),
+        "p95_ms_by_turn": _by_turn(result.turns, 95),
+        "slowest": [{"turn": t.index, "sent_at_s": round(t.sent_at, 2),
+                     "ms": round(t.seconds * 1000, 1)}
+                    for t in sorted(result.turns, key=lambda t: -t.seconds)[:10]],
     }
 
 
-def _by_turn(turns: list[Turn]) -> list[float | None]:
-    medians: list[float | None] = []
+def _by_turn(turns: list[Turn], q: float) -> list[float | None]:
+    values: list[float | None] = []
     for index in sorted({turn.index for turn in turns}):
         ok = [t.seconds for t in turns if t.index == index and t.status == 200]
-        medians.append(round(percentile(ok, 50) * 1000, 1) if ok else None)
-    return medians
+        values.append(round(percentile(ok, q) * 1000, 1) if ok else None)
+    return values
 
 
 def _latency_ms(ok: list[float]) -> dict[str, float | None]:

@@ -34,6 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from rasa_addons.answer_parts import read_parts
 from rasa_addons.pooled_http import KEEPALIVE_SECONDS
 
 logger = logging.getLogger(__name__)
@@ -187,6 +188,7 @@ class SecureRestInput(RestInput):
                     with _one_turn(agent, sender_id):
                         replayed = await self._replay(agent, sender_id, text, turn, collector)
                         if not replayed:
+                            metadata = await read_parts(agent, metadata, text)
                             await agent.processor.handle_message(UserMessage(
                                 text, collector, sender_id, input_channel=self.name(),
                                 metadata=metadata))

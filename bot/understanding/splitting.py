@@ -239,3 +239,14 @@ def split_answer(text: str) -> list[str]:
             if part:
                 parts.append(part)
     return parts
+
+
+# Where the Rasa server puts its reading of each part into the message metadata
+# (rasa_addons/answer_parts.py), for the action that stores the answer.
+PARTS_KEY = "parts_read"
+
+
+def answer_parts(text: str) -> list[str]:
+    """The parts of an answer that say something (non-answers such as "dunno" left out),
+    each routed on its own; the whole answer when no part is left."""
+    return [part for part in split_answer(text) if not is_non_answer(part)] or [text.strip()]
