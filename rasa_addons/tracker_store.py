@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import SingletonThreadPool
 
@@ -42,6 +44,15 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _row(sender_id: str, event: Event) -> dict[str, Any]:
+    """An event as Rasa's SQLTrackerStore.save writes it."""
+    data = event.as_dict()
+    return {"sender_id": sender_id, "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"), "data": json.dumps(data)}
 
 
 @dataclass
@@ -131,7 +142,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if entry is not None and entry.tracker is tracker:
             self._saving[sender_id] = entry
         try:
-            await super().save(tracker)
+            await self._write_new_events(tracker)
         finally:
             self._saving.pop(sender_id, None)
         if entry is not None and entry.tracker is tracker:
@@ -139,6 +150,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         else:
             stored = self.stored_count(sender_id)
         self._remember(_Remembered(tracker, len(tracker.events), stored))
+
+    async def _write_new_events(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's `SQLTrackerStore.save`, the same rows in one insert instead of one ORM
+        object per event (the ORM's bookkeeping was most of the time a save took)."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [_row(tracker.sender_id, event)
+                    for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker
                            ) -> Iterator[Event]:

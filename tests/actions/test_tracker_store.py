@@ -177,3 +177,27 @@ async def test_one_turn_asks_the_database_once(url: str, domain: Domain,
     counts.clear()
     await store.retrieve(SENDER)
     assert len(counts) == 1  # the turn is over: checked again
+
+
+def rows(url: str) -> list[tuple]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = connection.execute(sa.text(
+            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data "
+            "FROM events ORDER BY id")).all()
+    engine.dispose()
+    return [tuple(row) for row in found]
+
+
+async def test_the_rows_written_are_rasas_own(tmp_path: Path, domain: Domain) -> None:
+    ours_url, rasas_url = (f"sqlite:///{tmp_path / name}" for name in ("a.db", "b.db"))
+    ours, rasas = cached(ours_url, domain), plain(rasas_url, domain)
+    tracker = await ours.get_or_create_tracker(SENDER)
+    await rasas.save(tracker)
+    for text in ("kind", "funny"):
+        turn(tracker, text)
+        await ours.save(tracker)
+        await rasas.save(tracker)
+    assert rows(ours_url) == rows(rasas_url)
+    assert len(rows(ours_url)) == len(tracker.events)
+    assert {row[3] for row in rows(ours_url)} >= {"inform_strength"}
