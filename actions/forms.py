@@ -70,7 +70,9 @@ class AskQuestion(Action, ABC):
             dispatcher.utter_message(text=intro)
         dispatcher.utter_message(text=self._wording(who, simpler), buttons=self._buttons(who),
                                  json_message=self._progress(tracker))
-        return [SlotSet("simpler", False), SlotSet("last_asked", self.slot)]
+        # Only what changes: every event is stored and read again on every later turn.
+        return ([SlotSet("simpler", False)] if simpler else []) + (
+            [SlotSet("last_asked", self.slot)] if first_time else [])
 
     def _wording(self, who: Person, simpler: bool) -> str:
         part = "explain" if simpler else "ask"

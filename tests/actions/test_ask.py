@@ -41,7 +41,10 @@ async def test_asks_in_the_words_for_this_person(slot: str, who: str, domain) ->
                       old_text="He likes Lego")
     assert turn.texts == [ask(slot, "ask", who, scale_value=6, old_text="He likes Lego")]
     assert turn.messages[-1]["custom"]["question"] == slot
-    assert turn.slots == {"simpler": False, "last_asked": slot}
+    assert turn.slots == {}  # nothing changed: no events to store
+
+    first = await _ask(slot, domain, who, last_asked="something_else", simpler=True)
+    assert first.slots == {"simpler": False, "last_asked": slot}
 
 
 @pytest.mark.asyncio
