@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 
@@ -28,6 +29,13 @@ def build_app(secret: str) -> Sanic:
             # Say nothing about the request: rasa-sdk's own errors would echo it.
             return json({"error": "Not allowed."}, status=401)
         return None
+
+    @app.after_server_start
+    async def freeze_startup_objects(app: Sanic, loop) -> None:
+        # Libraries and texts loaded at start live as long as the server: leave them out
+        # of every garbage collection, so a full one does not stall every call (~20 ms).
+        gc.collect()
+        gc.freeze()
 
     return app
 

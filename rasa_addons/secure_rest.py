@@ -150,6 +150,7 @@ class SecureRestInput(RestInput):
             # The model and libraries loaded at start are millions of objects that live
             # as long as the server: leave them out of every garbage collection, so that
             # a full collection does not stall all conversations for tens of ms.
+            gc.collect()
             gc.freeze()
 
         @channel.route("/", methods=["GET"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import itertools
 import logging
@@ -62,6 +63,13 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
         load_rules()  # compile the safeguarding patterns before the first message
         app.ctx.alerts = AlertSender(settings, app.ctx.store)
         app.add_task(app.ctx.alerts.run_forever(), name="alerts")
+
+    @app.after_server_start
+    async def freeze_startup_objects(app: Sanic) -> None:
+        # What was loaded at start lives as long as the server: leave it out of every
+        # garbage collection, so a full one does not stall every conversation (~40 ms).
+        gc.collect()
+        gc.freeze()
 
     @app.after_server_stop
     async def close_connections(app: Sanic) -> None:
