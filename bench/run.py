@@ -154,14 +154,16 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float, log: Path) -> 
 
 
 def cpu_used(before: dict[str, float], after: dict[str, float],
-             result: load.LoadResult) -> dict:
-    """CPU seconds each service used while the families played, and per answered turn."""
+             result: load.LoadResult, client_seconds: float) -> dict:
+    """CPU seconds each service used while the families played, and per answered turn;
+    and the load generator's own (this process: it shares the machine's two cores)."""
     used = {name: max(0.0, after.get(name, 0.0) - before.get(name, 0.0)) for name in before}
     turns = sum(1 for turn in result.turns if turn.status == 200) or 1
     return {"seconds": {name: round(value, 2) for name, value in used.items()},
             "ms_per_turn": {name: round(1000 * value / turns, 1)
                             for name, value in used.items()},
-            "total_ms_per_turn": round(1000 * sum(used.values()) / turns, 1)}
+            "total_ms_per_turn": round(1000 * sum(used.values()) / turns, 1),
+            "load_generator_ms_per_turn": round(1000 * client_seconds / turns, 1)}
 
 
 # Training -----------------------------------------------------------------------------------
@@ -268,13 +270,15 @@ def bench_mapbot(settings: Settings, work: Path, args, guard: Guard) -> dict:
                          for name, process in stack.processes.items()]
             time.sleep(1)  # let py-spy attach before the load starts
         load_before, cpu_before = os.getloadavg(), sampler.cpu_seconds()
+        client_before = time.process_time()
         say(f"MapBot: {args.families} families, {load.MAPBOT_TURNS} turns each")
         result = asyncio.run(load.play_all(
             "mapbot", base, [load.mapbot_family(t) for t in tokens[args.warmup:]],
             ramp=args.ramp, think=args.think, timeout=args.timeout, deadline=args.deadline))
         return {"training_seconds": None, "start_to_healthy_seconds": round(healthy, 2),
                 "load_average_before_load": load_before, "load": load.summarise(result),
-                "cpu": cpu_used(cpu_before, sampler.cpu_seconds(), result),
+                "cpu": cpu_used(cpu_before, sampler.cpu_seconds(), result,
+                                time.process_time() - client_before),
                 "memory": {}, "sampler": sampler}
     finally:
         for profiler in profilers:
@@ -318,13 +322,15 @@ def bench_stock(project: Path, model: Path, work: Path, args, guard: Guard) -> d
             profilers = [Profiler(process.pid, args.profile / "stock-rasa.txt")]
             time.sleep(1)
         load_before, cpu_before = os.getloadavg(), sampler.cpu_seconds()
+        client_before = time.process_time()
         say(f"stock: {args.families} families, {load.MAPBOT_TURNS} turns each")
         result = asyncio.run(load.play_all(
             "stock", base, [load.stock_family(examples, load.MAPBOT_TURNS)] * args.families,
             ramp=args.ramp, think=args.think, timeout=args.timeout, deadline=args.deadline))
         return {"training_seconds": None, "start_to_healthy_seconds": round(healthy, 2),
                 "load_average_before_load": load_before, "load": load.summarise(result),
-                "cpu": cpu_used(cpu_before, sampler.cpu_seconds(), result),
+                "cpu": cpu_used(cpu_before, sampler.cpu_seconds(), result,
+                                time.process_time() - client_before),
                 "memory": {}, "sampler": sampler}
     finally:
         for profiler in profilers:
