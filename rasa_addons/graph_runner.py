@@ -18,6 +18,7 @@ from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 
 _GRAPHS = "_mapbot_graphs"
+stock_run = DaskGraphRunner.run
 
 
 def _is_task(value: Any) -> bool:

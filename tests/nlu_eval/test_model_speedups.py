@@ -1,0 +1,97 @@
+"""MapBot's speed-ups inside the Rasa server change nothing the trained model says: the
+NLU reading and the next action predicted are the same with Rasa's own code.
+
+Runs in the Rasa environment against the trained model (models/mapbot.tar.gz).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.core.agent import Agent
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+import rasa_addons  # noqa: F401 - installs the speed-ups, as the channel's import does
+from rasa_addons import graph_runner, intent_features
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = Path(os.environ.get("MAPBOT_EVAL_MODEL", ROOT / "models" / "mapbot.tar.gz"))
+HELD_OUT = ROOT / "tests" / "nlu" / "answers_test.yml"
+TEXTS = ["hello", "yes please", "what do you mean?", "skip this one", "/skip",
+         "the house of good things", "dreams first", "Dunno", "6",
+         "He's kind and funny 😊. He lovs football.", "Money is tight and the flat is damp"]
+
+
+def held_out(count: int = 60) -> list[str]:
+    data = yaml.safe_load(HELD_OUT.read_text(encoding="utf-8"))
+    lines = [line.strip()[2:] for block in data["nlu"]
+             for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    return lines[::max(1, len(lines) // count)][:count]
+
+
+@pytest.fixture(scope="module")
+def agent() -> Agent:
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test trains it first)")
+    return Agent.load(str(MODEL))
+
+
+def stock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DaskGraphRunner, "run", graph_runner.stock_run)
+    monkeypatch.setattr(LogisticRegressionClassifier, "_create_X",
+                        intent_features.stock_create_X)
+
+
+def readings(agent: Agent, texts: list[str]) -> list[dict]:
+    async def parse_all() -> list[dict]:
+        return [await agent.parse_message(text) for text in texts]
+
+    return asyncio.run(parse_all())
+
+
+def test_the_nlu_reads_every_message_as_rasa_does(agent: Agent) -> None:
+    texts = TEXTS + held_out()
+    ours = readings(agent, texts)
+    with pytest.MonkeyPatch.context() as patch:
+        stock(patch)
+        theirs = readings(agent, texts)
+    for mine, rasas in zip(ours, theirs, strict=True):
+        assert mine["intent"]["name"] == rasas["intent"]["name"], mine["text"]
+        assert [(i["name"], pytest.approx(i["confidence"], abs=1e-12))
+                for i in mine["intent_ranking"]] == [
+            (i["name"], i["confidence"]) for i in rasas["intent_ranking"]], mine["text"]
+        assert mine["entities"] == rasas["entities"], mine["text"]
+
+
+def _predictions(agent: Agent) -> list[tuple[str, float]]:
+    async def predict() -> list[tuple[str, float]]:
+        domain, found = agent.domain, []
+        for text, slots in [("/start", {}), ("yes", {"stage": "welcomed"}),
+                            ("She is kind", {"stage": "mapping"})]:
+            parse = await agent.parse_message(text)
+            events = [ActionExecuted("action_listen")]
+            events += [SlotSet(name, value) for name, value in slots.items()]
+            events.append(UserUttered(text, parse["intent"], parse["entities"], parse))
+            tracker = DialogueStateTracker.from_events("speed", events, domain.slots)
+            prediction = agent.processor._predict_next_with_tracker(tracker)
+            found.append((domain.action_names_or_texts[prediction.max_confidence_index],
+                          prediction.max_confidence))
+        return found
+
+    return asyncio.run(predict())
+
+
+def test_the_next_action_is_predicted_as_rasa_does(agent: Agent) -> None:
+    ours = _predictions(agent)
+    with pytest.MonkeyPatch.context() as patch:
+        stock(patch)
+        theirs = _predictions(agent)
+    assert ours == theirs
+    assert ours[0][0] == "action_welcome"
