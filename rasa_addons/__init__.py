@@ -6,8 +6,10 @@ from rasa_addons.graph_runner import install as _install_graph_runner  # noqa: E
 from rasa_addons.intent_features import install as _install_intent_features  # noqa: E402
 from rasa_addons.pooled_http import install as _install_pooled_http  # noqa: E402
 from rasa_addons.remote_action import install as _install_remote_action  # noqa: E402
+from rasa_addons.rule_matching import install as _install_rule_matching  # noqa: E402
 
 _install_graph_runner()
 _install_intent_features()
 _install_pooled_http()
 _install_remote_action()
+_install_rule_matching()

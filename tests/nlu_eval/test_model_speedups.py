@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 import yaml
 from rasa.core.agent import Agent
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 import rasa_addons  # noqa: F401 - installs the speed-ups, as the channel's import does
-from rasa_addons import graph_runner, intent_features
+from rasa_addons import graph_runner, intent_features, rule_matching
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("MAPBOT_EVAL_MODEL", ROOT / "models" / "mapbot.tar.gz"))
@@ -47,6 +48,7 @@ def stock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DaskGraphRunner, "run", graph_runner.stock_run)
     monkeypatch.setattr(LogisticRegressionClassifier, "_create_X",
                         intent_features.stock_create_X)
+    monkeypatch.setattr(RulePolicy, "_get_possible_keys", rule_matching.stock_get_possible_keys)
 
 
 def readings(agent: Agent, texts: list[str]) -> list[dict]:
@@ -95,3 +97,44 @@ def test_the_next_action_is_predicted_as_rasa_does(agent: Agent) -> None:
         theirs = _predictions(agent)
     assert ours == theirs
     assert ours[0][0] == "action_welcome"
+
+
+def _rule_policy(agent: Agent) -> RulePolicy:
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    return next(node._component for node in nodes
+                if isinstance(node._component, RulePolicy))
+
+
+def _parent_conversation(agent: Agent, questions: int) -> DialogueStateTracker:
+    """A parent's conversation as Rasa logs it: welcome, then question after question."""
+    user = {"name": "inform_strength", "confidence": 0.9}
+    events = [ActionExecuted("action_session_start"), ActionExecuted("action_listen"),
+              UserUttered("/start", {"name": "start", "confidence": 1.0}),
+              ActionExecuted("action_welcome"), SlotSet("stage", "welcomed"),
+              SlotSet("audience", "adult"), BotUttered("Hello"),
+              ActionExecuted("action_listen"),
+              UserUttered("yes", {"name": "affirm", "confidence": 1.0}),
+              ActionExecuted("action_start_mapping"), SlotSet("stage", "mapping"),
+              ActionExecuted("adult_form"), ActiveLoop("adult_form")]
+    slots = ["like_child", "going_well", "before_problem", "near_miss", "worried_about",
+             "worker_worried", "harder", "safe_needs", "first_sign"]
+    for number in range(questions):
+        slot = slots[number % len(slots)]
+        events += [SlotSet("requested_slot", slot), BotUttered(f"Question {number}"),
+                   ActionExecuted("action_listen"),
+                   UserUttered(f"answer {number}", user), SlotSet(slot, f"answer {number}"),
+                   ActionExecuted("adult_form")]
+    return DialogueStateTracker.from_events("long", events, agent.domain.slots)
+
+
+def test_rules_match_a_long_conversation_as_rasa_matches_them(agent: Agent) -> None:
+    policy, domain = _rule_policy(agent), agent.domain
+    tracker = _parent_conversation(agent, questions=12)
+    states = policy._prediction_states(tracker, domain, rule_only_data=policy._get_rule_only_data())
+    for name in (RULES, RULES_FOR_LOOP_UNHAPPY_PATH):
+        lookup = policy.lookup[name]
+        reach = rule_matching.longest_rule(policy, lookup)
+        assert 0 < reach < len(states)  # the conversation is longer than any rule
+        for end in range(1, len(states) + 1):
+            assert policy._get_possible_keys(lookup, states[:end]) == (
+                rule_matching.stock_get_possible_keys(policy, lookup, states[:end]))
