@@ -7,9 +7,11 @@ from rasa_addons.intent_features import install as _install_intent_features  # n
 from rasa_addons.pooled_http import install as _install_pooled_http  # noqa: E402
 from rasa_addons.remote_action import install as _install_remote_action  # noqa: E402
 from rasa_addons.rule_matching import install as _install_rule_matching  # noqa: E402
+from rasa_addons.tracker_copy import install as _install_tracker_copy  # noqa: E402
 
 _install_graph_runner()
 _install_intent_features()
 _install_pooled_http()
 _install_remote_action()
 _install_rule_matching()
+_install_tracker_copy()

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import rasa
@@ -19,9 +20,10 @@ from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions import action
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.constants import ACTIVE_LOOP, FOLLOWUP_ACTION
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.shared.core.trackers import DialogueStateTracker
 
 _SCHEMA = action.RemoteAction.action_response_format_spec()
 _VALIDATOR = validator_for(_SCHEMA)(_SCHEMA)
@@ -47,9 +49,24 @@ def current_turn(events: list[Event]) -> list[Event]:
 
 
 def tracker_for_action(tracker: DialogueStateTracker) -> dict[str, Any]:
-    state = tracker.current_state(EventVerbosity.NONE)
-    state["events"] = [event.as_dict() for event in current_turn(list(tracker.events))]
-    return state
+    """`tracker.current_state()` with this turn's events. The active loop is not deep-
+    copied (`dataclasses.asdict` copied the whole message that started the form, twice
+    a turn): the body is turned into JSON before the tracker changes again."""
+    loop = tracker.active_loop
+    return {
+        "sender_id": tracker.sender_id,
+        "slots": tracker.current_slot_values(),
+        "latest_message": tracker._latest_message_data(),
+        "latest_event_time": tracker.events[-1].timestamp if tracker.events else None,
+        FOLLOWUP_ACTION: tracker.followup_action,
+        "paused": tracker.is_paused(),
+        "events": [event.as_dict() for event in current_turn(list(tracker.events))],
+        "latest_input_channel": tracker.get_latest_input_channel(),
+        ACTIVE_LOOP: ({field.name: getattr(loop, field.name) for field in fields(loop)}
+                      if loop else {}),
+        "latest_action": tracker.latest_action,
+        "latest_action_name": tracker.latest_action_name,
+    }
 
 
 def _action_call_format(self: action.RemoteAction, tracker: DialogueStateTracker,
