@@ -68,7 +68,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cache_size: int | str = DEFAULT_CACHE_SIZE,
                  **kwargs: Any) -> None:
         self._cache: OrderedDict[str, _Remembered] = OrderedDict()
-        self._saving: dict[str, _Remembered] = {}
         self._turns: dict[str, bool] = {}  # sender -> checked against the database yet
         self.cache_size = max(0, int(cache_size))
         super().__init__(*args, **kwargs)
@@ -101,8 +100,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         table = self.SQLEvent.__table__
         query = sa.select(sa.func.count()).select_from(table).where(
             table.c.sender_id == sender_id)
-        with self.session_scope() as session:
-            return int(session.execute(query).scalar() or 0)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar() or 0)
 
     @contextlib.contextmanager
     def one_turn(self, sender_id: str) -> Iterator[None]:
@@ -139,37 +138,27 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
         entry = self._cache.pop(sender_id, None)  # forgotten unless the write succeeds
-        if entry is not None and entry.tracker is tracker:
-            self._saving[sender_id] = entry
-        try:
-            await self._write_new_events(tracker)
-        finally:
-            self._saving.pop(sender_id, None)
-        if entry is not None and entry.tracker is tracker:
-            stored = entry.stored + len(tracker.events) - entry.length
-        else:
-            stored = self.stored_count(sender_id)
+        known = entry if entry is not None and entry.tracker is tracker else None
+        await self._write_new_events(tracker, known)
+        stored = (known.stored + len(tracker.events) - known.length if known
+                  else self.stored_count(sender_id))
         self._remember(_Remembered(tracker, len(tracker.events), stored))
 
-    async def _write_new_events(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's `SQLTrackerStore.save`, the same rows in one insert instead of one ORM
-        object per event (the ORM's bookkeeping was most of the time a save took)."""
+    async def _write_new_events(self, tracker: DialogueStateTracker,
+                                known: _Remembered | None) -> None:
+        """Rasa's `SQLTrackerStore.save`: the same rows, in one insert instead of one ORM
+        object per event. The new events are those added since this tracker was read or
+        saved here (checked against the database then), or else by Rasa's own count."""
         await self.stream_events(tracker)
-        with self.session_scope() as session:
-            rows = [_row(tracker.sender_id, event)
-                    for event in self._additional_events(session, tracker)]
-            if rows:
-                session.execute(self.SQLEvent.__table__.insert(), rows)
-            session.commit()
-
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker
-                           ) -> Iterator[Event]:
-        """The events to write: those added since the tracker was read or saved here (it
-        was checked against the database then), or Rasa's own count for any other."""
-        entry = self._saving.get(tracker.sender_id)
-        if entry is None:
-            return super()._additional_events(session, tracker)
-        return itertools.islice(tracker.events, entry.length, len(tracker.events))
+        if known is not None:
+            new = itertools.islice(tracker.events, known.length, len(tracker.events))
+        else:
+            with self.session_scope() as session:
+                new = list(self._additional_events(session, tracker))
+        rows = [_row(tracker.sender_id, event) for event in new]
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
 
     def _remember(self, entry: _Remembered) -> None:
         if not self.cache_size:
