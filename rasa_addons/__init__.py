@@ -4,6 +4,7 @@
 # below are installed in every Rasa server MapBot starts (bench/FINDINGS.md).
 from rasa_addons.graph_runner import install as _install_graph_runner  # noqa: E402
 from rasa_addons.intent_features import install as _install_intent_features  # noqa: E402
+from rasa_addons.local_asks import install as _install_local_asks  # noqa: E402
 from rasa_addons.pooled_http import install as _install_pooled_http  # noqa: E402
 from rasa_addons.remote_action import install as _install_remote_action  # noqa: E402
 from rasa_addons.rule_matching import install as _install_rule_matching  # noqa: E402
@@ -11,6 +12,7 @@ from rasa_addons.tracker_copy import install as _install_tracker_copy  # noqa: E
 
 _install_graph_runner()
 _install_intent_features()
+_install_local_asks()
 _install_pooled_http()
 _install_remote_action()
 _install_rule_matching()
