@@ -23,13 +23,14 @@ def sentence_features(message: Message) -> csr_matrix:
               if feature.attribute == TEXT and feature.is_sparse()
               and feature.type == FEATURE_TYPE_SENTENCE]
     dense = message.get_dense_features(attribute=TEXT)[1]
-    return hstack([csr_matrix(hstack(sparse) if sparse else []),
-                   csr_matrix(dense.features if dense else [])])
+    blocks = [*sparse, *([csr_matrix(dense.features)] if dense else [])]
+    # One stack, straight to the row format the classifier multiplies with.
+    return hstack(blocks, format="csr") if blocks else csr_matrix((1, 0))
 
 
 def _create_X(self: classifier.LogisticRegressionClassifier,
               messages: list[Message]) -> csr_matrix:
-    return vstack([sentence_features(message) for message in messages])
+    return vstack([sentence_features(message) for message in messages], format="csr")
 
 
 def install() -> None:
