@@ -8,6 +8,8 @@ the previous reply arrived (plus `think` seconds), every turn timed on the clien
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import random
 import time
 import uuid
@@ -205,6 +207,24 @@ class LoadResult:
     wall_seconds: float
 
 
+def without_collections(play: Callable[..., Awaitable[LoadResult]]
+                        ) -> Callable[..., Awaitable[LoadResult]]:
+    """No garbage collection in the load generator while it plays: a pause here would
+    be counted in the latency of every turn in flight, on either side."""
+
+    @functools.wraps(play)
+    async def playing(*args: Any, **kwargs: Any) -> LoadResult:
+        gc.collect()
+        gc.disable()
+        try:
+            return await play(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return playing
+
+
+@without_collections
 async def play_all(side: str, base_url: str,
                    families: list[Callable[[httpx.AsyncClient, Recorder, int], Awaitable[bool]]],
                    *, ramp: float = 1.0, think: float = 0.0, timeout: float = 120.0,
