@@ -43,6 +43,14 @@ def turn(tracker, text: str) -> None:
     tracker.update(ActionExecuted("action_listen"))
 
 
+async def saved_conversation(store: SQLTrackerStore, sender: str = SENDER):
+    """A conversation one turn in, saved."""
+    tracker = await store.get_or_create_tracker(sender)
+    turn(tracker, "kind")
+    await store.save(tracker)
+    return tracker
+
+
 def events_of(tracker) -> list[dict]:
     return [event.as_dict() for event in tracker.events]
 
@@ -62,18 +70,14 @@ async def test_it_writes_and_reads_what_rasas_store_does(url: str, domain: Domai
 
 async def test_an_unchanged_conversation_is_not_read_again(url: str, domain: Domain) -> None:
     store = cached(url, domain)
-    tracker = await store.get_or_create_tracker(SENDER)
-    turn(tracker, "kind")
-    await store.save(tracker)
+    tracker = await saved_conversation(store)
     assert await store.retrieve(SENDER) is tracker  # remembered, and still right
 
 
 async def test_a_write_by_another_server_is_read_from_the_database(url: str,
                                                                     domain: Domain) -> None:
     store = cached(url, domain)
-    tracker = await store.get_or_create_tracker(SENDER)
-    turn(tracker, "kind")
-    await store.save(tracker)
+    tracker = await saved_conversation(store)
 
     other = plain(url, domain)  # a failover: another server carried the conversation on
     theirs = await other.retrieve(SENDER)
@@ -90,9 +94,7 @@ async def test_a_write_by_another_server_is_read_from_the_database(url: str,
 
 async def test_a_turn_that_was_never_saved_is_forgotten(url: str, domain: Domain) -> None:
     store = cached(url, domain)
-    tracker = await store.get_or_create_tracker(SENDER)
-    turn(tracker, "kind")
-    await store.save(tracker)
+    tracker = await saved_conversation(store)
     saved = events_of(tracker)
     turn(tracker, "this turn failed before it was saved")
 
@@ -103,9 +105,7 @@ async def test_a_turn_that_was_never_saved_is_forgotten(url: str, domain: Domain
 
 async def test_a_purged_conversation_is_gone(url: str, domain: Domain) -> None:
     store = cached(url, domain)
-    tracker = await store.get_or_create_tracker(SENDER)
-    turn(tracker, "kind")
-    await store.save(tracker)
+    await saved_conversation(store)
     engine = sa.create_engine(url)
     with engine.begin() as connection:  # as `mapbot purge` does
         connection.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": SENDER})
@@ -116,9 +116,7 @@ async def test_a_purged_conversation_is_gone(url: str, domain: Domain) -> None:
 async def test_without_a_cache_every_read_goes_to_the_database(url: str,
                                                                domain: Domain) -> None:
     store = cached(url, domain, cache_size=0)
-    tracker = await store.get_or_create_tracker(SENDER)
-    turn(tracker, "kind")
-    await store.save(tracker)
+    tracker = await saved_conversation(store)
     again = await store.retrieve(SENDER)
     assert again is not tracker
     assert events_of(again) == events_of(tracker)
@@ -140,9 +138,7 @@ async def test_the_oldest_conversations_make_room(url: str, domain: Domain) -> N
 async def test_a_new_model_forgets_trackers_built_for_the_old_one(url: str,
                                                                    domain: Domain) -> None:
     store = cached(url, domain)
-    tracker = await store.get_or_create_tracker(SENDER)
-    turn(tracker, "kind")
-    await store.save(tracker)
+    tracker = await saved_conversation(store)
     store.domain = domain  # what Rasa does when it loads a model
     again = await store.retrieve(SENDER)
     assert again is not tracker
@@ -152,9 +148,7 @@ async def test_a_new_model_forgets_trackers_built_for_the_old_one(url: str,
 async def test_one_turn_asks_the_database_once(url: str, domain: Domain,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     store = cached(url, domain)
-    tracker = await store.get_or_create_tracker(SENDER)
-    turn(tracker, "kind")
-    await store.save(tracker)
+    tracker = await saved_conversation(store)
     counts = []
     count = store.stored_count
     monkeypatch.setattr(store, "stored_count", lambda sender: counts.append(sender) or
