@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 
@@ -12,6 +11,7 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import json
 
+from bot.gc_freeze import freeze_startup_objects
 from bot.security_compare import secrets_match
 
 
@@ -31,11 +31,8 @@ def build_app(secret: str) -> Sanic:
         return None
 
     @app.after_server_start
-    async def freeze_startup_objects(app: Sanic, loop) -> None:
-        # Libraries and texts loaded at start live as long as the server: leave them out
-        # of every garbage collection, so a full one does not stall every call (~20 ms).
-        gc.collect()
-        gc.freeze()
+    async def freeze(app: Sanic, loop) -> None:
+        freeze_startup_objects()
 
     return app
 

@@ -10,10 +10,12 @@ with the message (metadata `parts_read`, {part: {"intent", "intent_ranking"}}).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bot.understanding.splitting import PARTS_KEY, answer_parts
 
+logger = logging.getLogger(__name__)
 MAX_PARTS = 20  # a longer message has its further parts read by the action, as before
 
 
@@ -32,7 +34,11 @@ async def read_parts(agent: Any, metadata: dict[str, Any], text: str) -> dict[st
     person_text = metadata.get("text") if isinstance(metadata.get("text"), str) else text
     readings = {}
     for part in parts_to_read(person_text):
-        parse = await agent.parse_message(part)
+        try:
+            parse = await agent.parse_message(part)
+        except Exception as error:  # noqa: BLE001 - the action asks for it, or stays unsure
+            logger.warning("a part of a message could not be read (%s)", type(error).__name__)
+            continue
         readings[part] = {"intent": parse.get("intent"),
                           "intent_ranking": parse.get("intent_ranking")}
     if readings:

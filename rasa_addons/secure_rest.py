@@ -20,7 +20,6 @@ Nothing here logs what a person wrote.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -34,6 +33,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.gc_freeze import freeze_startup_objects
 from rasa_addons.answer_parts import read_parts
 from rasa_addons.pooled_http import KEEPALIVE_SECONDS
 
@@ -146,12 +146,8 @@ class SecureRestInput(RestInput):
         channel = Blueprint("mapbot_secure_rest", __name__)
 
         @channel.listener("after_server_start")
-        async def freeze_startup_objects(app: Any, loop: Any) -> None:
-            # The model and libraries loaded at start are millions of objects that live
-            # as long as the server: leave them out of every garbage collection, so that
-            # a full collection does not stall all conversations for tens of ms.
-            gc.collect()
-            gc.freeze()
+        async def freeze(app: Any, loop: Any) -> None:
+            freeze_startup_objects()  # the model and libraries: millions of objects
 
         @channel.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import html
 import itertools
 import logging
@@ -16,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.alerts import AlertSender
 from bot.config import Settings
+from bot.gc_freeze import freeze_startup_objects
 from bot.portal import api, chat, chat_page, internal, web
 from bot.portal.login_limits import LoginLimiter
 from bot.rasa_client import RasaClient, RasaServers
@@ -65,11 +65,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
         app.add_task(app.ctx.alerts.run_forever(), name="alerts")
 
     @app.after_server_start
-    async def freeze_startup_objects(app: Sanic) -> None:
-        # What was loaded at start lives as long as the server: leave it out of every
-        # garbage collection, so a full one does not stall every conversation (~40 ms).
-        gc.collect()
-        gc.freeze()
+    async def freeze(app: Sanic) -> None:
+        freeze_startup_objects()
 
     @app.after_server_stop
     async def close_connections(app: Sanic) -> None:

@@ -101,3 +101,15 @@ async def test_the_stored_answer_carries_the_routed_parts(domain: dict,
     (_, _, _, body), = fake_portal.saves
     assert [(p["text"], p["section"]) for p in body["parts"]] == [
         ("He is kind.", "working_well"), ("I worry he is sad.", "worries")]
+
+
+async def test_a_part_that_cannot_be_read_is_left_to_the_action() -> None:
+    class Failing(FakeAgent):
+        async def parse_message(self, text: str) -> dict[str, Any]:
+            if "worry" in text:
+                raise RuntimeError("the model failed")
+            return await super().parse_message(text)
+
+    words = "She is kind. I worry about school."
+    metadata = await read_parts(Failing(), {"text": words}, words)
+    assert set(metadata[PARTS_KEY]) == {"She is kind."}  # the turn goes on
