@@ -7,9 +7,7 @@ import os
 import aiohttp
 import jwt
 
-# Idle connections close before Rasa's own keep-alive timeout (Sanic 21.12: 5 s), so a
-# request never goes out on a connection Rasa is closing just then.
-KEEPALIVE_SECONDS = 2.0
+from bot.config import HTTP_KEEPALIVE_SECONDS
 
 
 class NluUnavailable(Exception):
@@ -30,7 +28,7 @@ class Nlu:
             self._session = aiohttp.ClientSession(
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=aiohttp.ClientTimeout(total=10),
-                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+                connector=aiohttp.TCPConnector(keepalive_timeout=HTTP_KEEPALIVE_SECONDS))
         return self._session
 
     async def parse(self, text: str) -> dict:

@@ -214,12 +214,14 @@ def without_collections(play: Callable[..., Awaitable[LoadResult]]
 
     @functools.wraps(play)
     async def playing(*args: Any, **kwargs: Any) -> LoadResult:
+        was_enabled = gc.isenabled()
         gc.collect()
         gc.disable()
         try:
             return await play(*args, **kwargs)
         finally:
-            gc.enable()
+            if was_enabled:
+                gc.enable()
 
     return playing
 

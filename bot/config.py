@@ -13,6 +13,10 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
+# Kept HTTP connections between the services close after this long idle: well before
+# the servers' own keep-alive timeout (Sanic 21.12's 5 s for Rasa and the action server),
+# so a request never goes out on a connection the server is closing just then.
+HTTP_KEEPALIVE_SECONDS = 2.0
 
 
 def load_dotenv_file() -> None:

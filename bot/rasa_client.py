@@ -24,13 +24,12 @@ from collections.abc import Callable
 
 import httpx
 
+from bot.config import HTTP_KEEPALIVE_SECONDS
+
 logger = logging.getLogger(__name__)
 
 CHANNEL = "/webhooks/mapbot"
 CONNECT_SECONDS = 3.0
-# Idle connections to a Rasa server are closed well before its own keep-alive timeout
-# (Sanic 21.12: 5 s), so a message never goes out on a connection Rasa is closing.
-KEEPALIVE_SECONDS = 2.0
 POOL_CONNECTIONS = 100
 # After a server could not take a message, its conversations go straight to their next
 # server for this long; then the first one is tried again.
@@ -126,7 +125,7 @@ class RasaClient:
             headers={"Authorization": f"Bearer {secret}"},
             limits=httpx.Limits(max_connections=POOL_CONNECTIONS,
                                 max_keepalive_connections=POOL_CONNECTIONS,
-                                keepalive_expiry=KEEPALIVE_SECONDS))
+                                keepalive_expiry=HTTP_KEEPALIVE_SECONDS))
 
     async def send(self, conversation_id: str, text: str, metadata: dict) -> list[dict]:
         body = {"sender": conversation_id, "message": text, "metadata": metadata}

@@ -8,7 +8,6 @@ from rasa_addons.local_asks import install as _install_local_asks  # noqa: E402
 from rasa_addons.pooled_http import install as _install_pooled_http  # noqa: E402
 from rasa_addons.remote_action import install as _install_remote_action  # noqa: E402
 from rasa_addons.rule_matching import install as _install_rule_matching  # noqa: E402
-from rasa_addons.tracker_copy import install as _install_tracker_copy  # noqa: E402
 
 _install_graph_runner()
 _install_intent_features()
@@ -16,4 +15,3 @@ _install_local_asks()
 _install_pooled_http()
 _install_remote_action()
 _install_rule_matching()
-_install_tracker_copy()

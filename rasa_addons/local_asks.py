@@ -18,8 +18,10 @@ from typing import Any
 
 from rasa.core.actions import action as rasa_action
 from rasa.shared.core.domain import Domain
+from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection as SdkRejection
 
 from actions.forms import ASK_ACTIONS
 
@@ -39,23 +41,31 @@ class LocalEndpoint:
         return set(self.executor.actions)
 
     async def request(self, json: dict[str, Any] | None = None, **_: Any) -> dict | None:
-        reply = await self.executor.run(json or {})
-        return _over_the_wire(reply)
+        call = _over_the_wire(json or {})  # the action gets its own copy, as over HTTP
+        try:
+            return _over_the_wire(await self.executor.run(call))
+        except SdkRejection as rejection:  # what the action server answers with a 400
+            raise rasa_action.ActionExecutionRejection(
+                rejection.action_name, rejection.message) from rejection
+        except Exception as error:  # what Rasa raises when the action server fails
+            raise RasaException(f"Failed to execute custom action "
+                                f"'{call.get('next_action')}'") from error
 
 
-def _over_the_wire(reply: dict | None) -> dict | None:
-    """As the action server's reply arrives: through JSON."""
-    return None if reply is None else json.loads(json.dumps(reply))
+def _over_the_wire(body: Any) -> Any:
+    """As a body travels between Rasa and the action server: through JSON."""
+    return None if body is None else json.loads(json.dumps(body))
 
 
-_LOCAL: dict[int, LocalEndpoint] = {}
+# endpoint id -> (the endpoint, kept so that its id is not reused, its local twin)
+_LOCAL: dict[int, tuple[EndpointConfig | None, LocalEndpoint]] = {}
 
 
 def local_endpoint(endpoint: EndpointConfig | None) -> LocalEndpoint:
     key = id(endpoint)
     if key not in _LOCAL:
-        _LOCAL[key] = LocalEndpoint(endpoint)
-    return _LOCAL[key]
+        _LOCAL[key] = (endpoint, LocalEndpoint(endpoint))
+    return _LOCAL[key][1]
 
 
 def action_for_name_or_text(action_name_or_text: str, domain: Domain,

@@ -13,10 +13,8 @@ from typing import Any
 import aiohttp
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
-# Idle connections are closed after this long: well before the action server's own
-# keep-alive timeout (Sanic's 5 s), so a request never goes out on a connection the
-# server is closing at that moment.
-KEEPALIVE_SECONDS = 2.0
+from bot.config import HTTP_KEEPALIVE_SECONDS
+
 _ATTRIBUTE = "_mapbot_pooled_session"
 
 
@@ -40,7 +38,7 @@ def new_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
         headers=endpoint.headers, auth=auth,
         timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+        connector=aiohttp.TCPConnector(keepalive_timeout=HTTP_KEEPALIVE_SECONDS))
 
 
 def _pooled_session(self: EndpointConfig) -> _Kept:

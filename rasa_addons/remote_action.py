@@ -16,7 +16,7 @@ from dataclasses import fields
 from typing import Any
 
 import rasa
-from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions import action
 from rasa.shared.constants import DOCS_BASE_URL
@@ -30,13 +30,12 @@ _VALIDATOR = validator_for(_SCHEMA)(_SCHEMA)
 
 
 def _validate_action_result(self: action.RemoteAction, result: dict[str, Any]) -> bool:
-    try:
-        _VALIDATOR.validate(result)
-    except ValidationError as error:
+    error = best_match(_VALIDATOR.iter_errors(result))  # the error jsonschema.validate raises
+    if error is not None:
         error.message += (". Failed to validate Action server response from API, make sure "
                           "your response from the Action endpoint is valid. For more "
                           f"information about the format visit {DOCS_BASE_URL}/custom-actions")
-        raise
+        raise error
     return True
 
 

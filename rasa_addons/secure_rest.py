@@ -33,9 +33,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.config import HTTP_KEEPALIVE_SECONDS
 from bot.gc_freeze import freeze_startup_objects
 from rasa_addons.answer_parts import read_parts
-from rasa_addons.pooled_http import KEEPALIVE_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class SecureRestInput(RestInput):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=ACTION_PROBE_SECONDS),
-                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+                connector=aiohttp.TCPConnector(keepalive_timeout=HTTP_KEEPALIVE_SECONDS))
         try:
             async with self._session.get(self.action_health_url) as reply:
                 return reply.status == 200

@@ -60,6 +60,7 @@ class _Remembered:
     tracker: DialogueStateTracker
     length: int  # len(tracker.events) when it was saved or read
     stored: int  # this conversation's events in the database then (all sessions)
+    model: int  # which domain the tracker was built with (CachedSQLTrackerStore.model)
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
@@ -68,6 +69,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cache_size: int | str = DEFAULT_CACHE_SIZE,
                  **kwargs: Any) -> None:
         self._cache: OrderedDict[str, _Remembered] = OrderedDict()
+        self.model = 0
         self._turns: dict[str, bool] = {}  # sender -> checked against the database yet
         self.cache_size = max(0, int(cache_size))
         super().__init__(*args, **kwargs)
@@ -90,8 +92,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     @domain.setter
     def domain(self, domain: Domain | None) -> None:
-        # A new model may have other slots: trackers built for the old one go.
+        # A new model may have other slots: trackers built for the old one go, and so do
+        # those of turns still running on it when they are saved.
         self._domain = domain or Domain.empty()
+        self.model = getattr(self, "model", 0) + 1
         if getattr(self, "_cache", None):
             self._cache.clear()
 
@@ -115,8 +119,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def _still_stored(self, entry: _Remembered) -> bool:
         sender_id = entry.tracker.sender_id
-        if len(entry.tracker.events) != entry.length:
-            return False  # changed here and never saved
+        if len(entry.tracker.events) != entry.length or entry.model != self.model:
+            return False  # changed here and never saved, or built for another model
         if self._turns.get(sender_id):
             return True
         return self.stored_count(sender_id) == entry.stored
@@ -126,10 +130,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if entry is not None and self._still_stored(entry):
             tracker = entry.tracker
         else:
+            # Counted first: a write by another server in between makes the next check
+            # read the database again, instead of trusting a tracker without it.
+            stored = self.stored_count(sender_id)
             tracker = await super().retrieve(sender_id)
             if tracker is None:
                 return None
-            entry = _Remembered(tracker, len(tracker.events), self.stored_count(sender_id))
+            entry = _Remembered(tracker, len(tracker.events), stored, self.model)
         if sender_id in self._turns:
             self._turns[sender_id] = True
         self._remember(entry)
@@ -139,26 +146,38 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         sender_id = tracker.sender_id
         entry = self._cache.pop(sender_id, None)  # forgotten unless the write succeeds
         known = entry if entry is not None and entry.tracker is tracker else None
-        await self._write_new_events(tracker, known)
-        stored = (known.stored + len(tracker.events) - known.length if known
-                  else self.stored_count(sender_id))
-        self._remember(_Remembered(tracker, len(tracker.events), stored))
+        written = await self._write_new_events(tracker, known)
+        # Only a tracker read here is remembered: another (a new conversation's, one
+        # made after a failed read, one built for a model since replaced) is read from
+        # the database next time.
+        if known is not None and written is not None:
+            self._remember(_Remembered(tracker, len(tracker.events), known.stored + written,
+                                       known.model))
 
     async def _write_new_events(self, tracker: DialogueStateTracker,
-                                known: _Remembered | None) -> None:
+                                known: _Remembered | None) -> int | None:
         """Rasa's `SQLTrackerStore.save`: the same rows, in one insert instead of one ORM
         object per event. The new events are those added since this tracker was read or
-        saved here (checked against the database then), or else by Rasa's own count."""
+        saved here (checked against the database then), or else by Rasa's own count.
+        How many were written; None when the tracker is not the stored conversation (it
+        has fewer events than the database, e.g. one made afresh after a failed read):
+        then, as Rasa does, nothing is written, and it is not remembered."""
         await self.stream_events(tracker)
-        if known is not None:
-            new = itertools.islice(tracker.events, known.length, len(tracker.events))
-        else:
-            with self.session_scope() as session:
-                new = list(self._additional_events(session, tracker))
-        rows = [_row(tracker.sender_id, event) for event in new]
+        start = known.length if known else self._stored_in_session(tracker.sender_id)
+        if start > len(tracker.events):
+            return None
+        rows = [_row(tracker.sender_id, event)
+                for event in itertools.islice(tracker.events, start, len(tracker.events))]
         if rows:
             with self.engine.begin() as connection:
                 connection.execute(self.SQLEvent.__table__.insert(), rows)
+        return len(rows)
+
+    def _stored_in_session(self, sender_id: str) -> int:
+        """Rasa's own count: the stored events of the latest session."""
+        with self.session_scope() as session:
+            return self._event_query(session, sender_id,
+                                     fetch_events_from_all_sessions=False).count()
 
     def _remember(self, entry: _Remembered) -> None:
         if not self.cache_size:

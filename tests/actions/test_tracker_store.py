@@ -44,11 +44,12 @@ def turn(tracker, text: str) -> None:
 
 
 async def saved_conversation(store: SQLTrackerStore, sender: str = SENDER):
-    """A conversation one turn in, saved."""
+    """A conversation one turn in, saved, as the next turn reads it (a new conversation's
+    tracker is remembered from its first read)."""
     tracker = await store.get_or_create_tracker(sender)
     turn(tracker, "kind")
     await store.save(tracker)
-    return tracker
+    return await store.retrieve(sender)
 
 
 def events_of(tracker) -> list[dict]:
@@ -72,6 +73,9 @@ async def test_an_unchanged_conversation_is_not_read_again(url: str, domain: Dom
     store = cached(url, domain)
     tracker = await saved_conversation(store)
     assert await store.retrieve(SENDER) is tracker  # remembered, and still right
+    turn(tracker, "funny")
+    await store.save(tracker)
+    assert await store.retrieve(SENDER) is tracker  # and after its next turn was saved
 
 
 async def test_a_write_by_another_server_is_read_from_the_database(url: str,
@@ -126,9 +130,7 @@ async def test_the_oldest_conversations_make_room(url: str, domain: Domain) -> N
     store = cached(url, domain, cache_size=2)
     trackers = {}
     for sender in ("a", "b", "c"):
-        trackers[sender] = await store.get_or_create_tracker(sender)
-        turn(trackers[sender], "kind")
-        await store.save(trackers[sender])
+        trackers[sender] = await saved_conversation(store, sender)
     assert await store.retrieve("c") is trackers["c"]
     again = await store.retrieve("a")  # the oldest was forgotten: read from the database
     assert again is not trackers["a"]
@@ -195,3 +197,37 @@ async def test_the_rows_written_are_rasas_own(tmp_path: Path, domain: Domain) ->
     assert rows(ours_url) == rows(rasas_url)
     assert len(rows(ours_url)) == len(tracker.events)
     assert {row[3] for row in rows(ours_url)} >= {"inform_strength"}
+
+
+async def test_a_tracker_made_afresh_after_a_failed_read_changes_nothing(
+        url: str, domain: Domain) -> None:
+    """Rasa's fail-safe store answers a failed read with no tracker, and a new one is
+    made and saved: as in Rasa, it must neither overwrite nor be taken for the stored
+    conversation."""
+    store = cached(url, domain)
+    tracker = await saved_conversation(store)
+    turn(tracker, "funny")
+    await store.save(tracker)
+    stored = events_of(await plain(url, domain).retrieve(SENDER))
+
+    fresh = store.init_tracker(SENDER)  # what get_or_create_tracker makes then
+    fresh.update(ActionExecuted("action_listen"))
+    await store.save(fresh)
+    turn(fresh, "this turn ran on the fresh tracker")
+    await store.save(fresh)
+
+    assert events_of(await plain(url, domain).retrieve(SENDER)) == stored
+    assert events_of(await store.retrieve(SENDER)) == stored
+
+
+async def test_a_turn_that_ran_on_the_old_model_is_not_remembered(url: str,
+                                                                   domain: Domain) -> None:
+    store = cached(url, domain)
+    tracker = await saved_conversation(store)
+    running = await store.retrieve(SENDER)
+    store.domain = domain  # a new model loads while the turn runs
+    turn(running, "funny")
+    await store.save(running)
+    again = await store.retrieve(SENDER)
+    assert again is not tracker
+    assert events_of(again) == events_of(running)
