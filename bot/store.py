@@ -32,6 +32,7 @@ from bot.models import (
     utcnow,
 )
 from bot.security import hash_password, new_token, token_hash, verify_password
+from bot.sqlite_wal import use_wal
 
 ROLES = ("parent", "carer", "network", "young_person", "child")
 CHILD_ROLES = ("young_person", "child")
@@ -56,14 +57,11 @@ def async_url(url: str) -> str:
 
 
 def _sqlite_pragmas(connection, _record) -> None:
-    """Per connection: SQLite ignores ON DELETE CASCADE unless told not to; WAL lets
-    reads go on during a write, and NORMAL syncs at checkpoints instead of on every
-    commit (a power cut, not a crash of the portal, may lose the last moments)."""
+    """Per connection: SQLite ignores ON DELETE CASCADE unless told not to; WAL."""
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    use_wal(connection)
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -36,9 +36,7 @@ class LocalEndpoint:
         self.executor = ActionExecutor()
         for ask in ASK_ACTIONS:
             self.executor.register_action(ask)
-
-    def names(self) -> set[str]:
-        return set(self.executor.actions)
+        self.names = frozenset(self.executor.actions)  # looked up for every action run
 
     async def request(self, json: dict[str, Any] | None = None, **_: Any) -> dict | None:
         call = _over_the_wire(json or {})  # the action gets its own copy, as over HTTP
@@ -73,7 +71,7 @@ def action_for_name_or_text(action_name_or_text: str, domain: Domain,
     found = stock_action_for_name_or_text(action_name_or_text, domain, action_endpoint)
     if isinstance(found, rasa_action.RemoteAction):
         local = local_endpoint(action_endpoint)
-        if action_name_or_text in local.names():
+        if action_name_or_text in local.names:
             return rasa_action.RemoteAction(action_name_or_text, local)  # type: ignore[arg-type]
     return found
 

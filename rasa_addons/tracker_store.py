@@ -6,13 +6,14 @@ more for its replay check): under load that was a third of the Rasa server's tim
 it grows with the length of the conversation (bench/FINDINGS.md).
 
 This store writes exactly what Rasa's writes (every event, at once, in the same table),
-but remembers the tracker it last saved or read for each recent conversation, with how
-many events of that conversation the database held then. A remembered tracker is used
-only while the database still holds exactly that many (one indexed count per read), so
-anything that changed the conversation elsewhere (another Rasa server after a failover,
-a purge) sends the read to the database as before; a tracker changed here but never
-saved (a turn that failed) is never used again. Within `one_turn()` (MapBot's channel,
-under the conversation's lock) the database is asked once, not at every read.
+but remembers the tracker it last read for each recent conversation (and keeps it once
+that tracker is saved), with how many events of that conversation the database held.
+A remembered tracker is used only while the database still holds exactly that many
+(one indexed count per read), so anything that changed the conversation elsewhere
+(another Rasa server after a failover, a purge) sends the read to the database as
+before; a tracker changed here but never saved (a turn that failed) is never used
+again. Within `one_turn()` (MapBot's channel, under the conversation's lock) the
+database is asked once, not at every read.
 """
 
 from __future__ import annotations
@@ -34,16 +35,9 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import SingletonThreadPool
 
+from bot.sqlite_wal import use_wal
+
 DEFAULT_CACHE_SIZE = 256  # conversations; a long one is a few hundred kB in memory
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    """WAL lets reads go on during a write; NORMAL syncs at checkpoints, not on every
-    commit (a power cut, not a crash of Rasa, may lose the last moments)."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 def _row(sender_id: str, event: Event) -> dict[str, Any]:
@@ -83,7 +77,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(url, poolclass=SingletonThreadPool)
-        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        sa.event.listen(self.engine, "connect", lambda connection, _: use_wal(connection))
         self.sessionmaker = sessionmaker(bind=self.engine)
 
     @property

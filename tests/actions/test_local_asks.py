@@ -88,4 +88,4 @@ def test_every_other_custom_action_goes_to_the_action_server(domain: Domain) -> 
         assert isinstance(found, rasa_action.RemoteAction)
         assert found.action_endpoint is ENDPOINT
     asks = {name for name in domain.user_actions if name.startswith("action_ask_")}
-    assert asks == LocalEndpoint(ENDPOINT).names()
+    assert asks == LocalEndpoint(ENDPOINT).names
