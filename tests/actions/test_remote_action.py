@@ -4,22 +4,41 @@ exactly as Rasa's does, and this turn's events are enough for the actions."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 
 import pytest
 from jsonschema import ValidationError, validate
+from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
     ActiveLoop,
+    AgentUttered,
+    AllSlotsReset,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    DefinePrevUserUtteredFeaturization,
+    EntitiesAdded,
+    FollowupAction,
+    LoopInterrupted,
+    ReminderCancelled,
+    ReminderScheduled,
+    Restarted,
     SessionStarted,
     SlotSet,
+    StoryExported,
+    UserUtteranceReverted,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa_sdk.executor import ActionExecutor
 
 import rasa_addons  # noqa: F401 - installs the changes, as Rasa's import of the channel does
+from rasa_addons.remote_action import EventKinds
 from tests.actions.conftest import (
     CHILD_NAME,
     CONVERSATION,
@@ -46,6 +65,53 @@ def test_bad_replies_fail_with_rasas_message(reply: dict) -> None:
         validate(reply, SPEC)
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         RemoteAction("a", None)._validate_action_result(reply)
+
+
+def _every_kind_of_event() -> list[dict]:
+    """One event of each kind Rasa has, as an action server would send it."""
+    return [event.as_dict() for event in (
+        UserUttered("hi", {"name": "greet", "confidence": 0.9}, [
+            {"entity": "house", "value": "dreams", "start": 0, "end": 2}]),
+        ActionExecuted("utter_x", policy="p", confidence=0.5), SlotSet("x", [1, "a"]),
+        EntitiesAdded([{"entity": "house", "value": "worries"}]),
+        DefinePrevUserUtteredFeaturization(True), ReminderCancelled("r"),
+        ReminderScheduled("intent_x", datetime(2026, 1, 1), name="r"),
+        ActionExecutionRejected("a_form"), LoopInterrupted(True), ActiveLoop("a_form"),
+        ActiveLoop(None), AllSlotsReset(), ConversationResumed(), ConversationPaused(),
+        FollowupAction("action_x"), StoryExported(), Restarted(), UserUtteranceReverted(),
+        ActionReverted(), BotUttered("hello", {"buttons": []}), SessionStarted(),
+        AgentUttered("hi")) if event.as_dict().get("event")]
+
+
+def _wrong(value: object) -> list[object]:
+    """Values of other JSON types than `value`'s."""
+    return [v for v in (None, 1, 1.5, "text", True, [], {}, [1], {"a": 1})
+            if type(v) is not type(value)]
+
+
+def _replies() -> list[dict]:
+    """Good replies, and replies with one thing wrong in one event, of every kind."""
+    events = _every_kind_of_event()
+    replies: list = [{"events": events, "responses": [{"text": "hi"}]}, {}, [], None,
+                     {"events": None}, {"events": [{}]}, {"events": [{"event": "nope"}]},
+                     {"events": [{"event": 5}]}]
+    for event in events:
+        replies.append({"events": [event]})
+        for key, value in event.items():
+            replies.append({"events": [{k: v for k, v in event.items() if k != key}]})
+            replies += [{"events": [event, {**event, key: wrong}]} for wrong in _wrong(value)]
+        replies += [{"events": [{**event, "extra": 1}]}, {"events": [event, 7]}]
+    return replies
+
+
+def test_checking_each_event_by_its_kind_agrees_with_the_whole_schema() -> None:
+    """Every event kind, and every way one field can be wrong, judged as jsonschema does."""
+    whole = validator_for(SPEC)(SPEC)
+    replies = _replies()
+    verdicts = [(whole.is_valid(reply), EventKinds(SPEC).is_valid(reply)) for reply in replies]
+    assert [whole for whole, _ in verdicts] == [split for _, split in verdicts]
+    assert sum(whole for whole, _ in verdicts) > 50 and sum(
+        not whole for whole, _ in verdicts) > 200  # both verdicts well represented
 
 
 # What goes to the action server ---------------------------------------------------------
