@@ -57,7 +57,8 @@ class Turn:
     seconds: float
     status: int  # 0: no HTTP answer (timeout, refused connection)
     error: str = ""
-    sent_at: float = 0.0  # seconds since the first family started
+    sent_at: float = 0.0  # seconds since the first family of its round started
+    round: int = 0
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Recorder:
 
     side: str
     think: float = 0.0
+    round: int = 0
     turns: list[Turn] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     problems: Counter = field(default_factory=Counter)
@@ -82,16 +84,17 @@ class Recorder:
         except httpx.HTTPError as error:
             seconds = time.perf_counter() - started
             self.turns.append(Turn(self.side, family, index, seconds, 0,
-                                   type(error).__name__, sent_at))
+                                   type(error).__name__, sent_at, self.round))
             self.problems[f"transport:{type(error).__name__}"] += 1
             return None
         seconds = time.perf_counter() - started
         if response.status_code != 200:
             self.turns.append(Turn(self.side, family, index, seconds, response.status_code,
-                                   response.text[:200], sent_at))
+                                   response.text[:200], sent_at, self.round))
             self.problems[f"http:{response.status_code}"] += 1
             return None
-        self.turns.append(Turn(self.side, family, index, seconds, 200, sent_at=sent_at))
+        self.turns.append(Turn(self.side, family, index, seconds, 200, sent_at=sent_at,
+                               round=self.round))
         try:
             return response.json()
         except ValueError:
@@ -101,6 +104,10 @@ class Recorder:
     def off_script(self, what: str) -> bool:
         self.problems[f"off_script:{what}"] += 1
         return False
+
+
+# One family's whole conversation: (client, recorder, family number) -> played to the end.
+Family = Callable[[httpx.AsyncClient, Recorder, int], Awaitable[bool]]
 
 
 # MapBot --------------------------------------------------------------------------------
@@ -114,7 +121,7 @@ def payloads(messages: list[dict]) -> list[str]:
     return [button["payload"] for message in messages for button in message.get("buttons", [])]
 
 
-def mapbot_family(token: str) -> Callable[[httpx.AsyncClient, Recorder, int], Awaitable[bool]]:
+def mapbot_family(token: str) -> Family:
     """A parent's whole conversation: hello, yes, every question, /send."""
     url = f"/api/v1/chat/{token}/messages"
 
@@ -173,8 +180,7 @@ def stock_examples(project: Path) -> dict[str, list[str]]:
     return examples
 
 
-def stock_family(examples: dict[str, list[str]], turns: int
-                 ) -> Callable[[httpx.AsyncClient, Recorder, int], Awaitable[bool]]:
+def stock_family(examples: dict[str, list[str]], turns: int) -> Family:
     """As many turns as a MapBot conversation, with texts from the stock NLU data."""
 
     async def play(client: httpx.AsyncClient, rec: Recorder, family: int) -> bool:
@@ -206,6 +212,29 @@ class LoadResult:
     completed: int
     wall_seconds: float
 
+    @property
+    def turns_ok(self) -> int:
+        return sum(1 for turn in self.turns if turn.status == 200)
+
+
+def merged(results: list[LoadResult]) -> LoadResult:
+    """Several rounds as one: all their turns, and the time they took in all."""
+    problems: Counter = Counter()
+    for result in results:
+        problems.update(result.problems)
+    return LoadResult(results[0].side, [t for result in results for t in result.turns],
+                      problems, sum(r.families for r in results),
+                      sum(r.completed for r in results),
+                      sum(r.wall_seconds for r in results))
+
+
+def round_summary(result: LoadResult) -> dict:
+    """One round's latencies and pace, to see how far rounds differ."""
+    ok = [turn.seconds for turn in result.turns if turn.status == 200]
+    return {"latency_ms": _latency_ms(ok), "turns_ok": len(ok),
+            "turns_per_second": round(len(ok) / result.wall_seconds, 2)
+            if result.wall_seconds else 0.0}
+
 
 def without_collections(play: Callable[..., Awaitable[LoadResult]]
                         ) -> Callable[..., Awaitable[LoadResult]]:
@@ -227,14 +256,14 @@ def without_collections(play: Callable[..., Awaitable[LoadResult]]
 
 
 @without_collections
-async def play_all(side: str, base_url: str,
-                   families: list[Callable[[httpx.AsyncClient, Recorder, int], Awaitable[bool]]],
+async def play_all(side: str, base_url: str, families: list[Family],
                    *, ramp: float = 1.0, think: float = 0.0, timeout: float = 120.0,
-                   deadline: float = 900.0, seed: int = 9) -> LoadResult:
+                   deadline: float = 900.0, seed: int = 9, round_number: int = 0
+                   ) -> LoadResult:
     """Every family at once (each starting within `ramp` s); stops after `deadline` s."""
     rng = random.Random(seed)
     offsets = [rng.uniform(0, ramp) for _ in families]
-    rec = Recorder(side, think)
+    rec = Recorder(side, think, round_number)
     size = len(families) + 4
     limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
 
@@ -291,7 +320,7 @@ def summarise(result: LoadResult) -> dict:
         # and when the slowest were sent (seconds after the first family started).
         "p50_ms_by_turn": _by_turn(result.turns, 50),
         "p95_ms_by_turn": _by_turn(result.turns, 95),
-        "slowest": [{"turn": t.index, "sent_at_s": round(t.sent_at, 2),
+        "slowest": [{"round": t.round + 1, "turn": t.index, "sent_at_s": round(t.sent_at, 2),
                      "ms": round(t.seconds * 1000, 1)}
                     for t in sorted(result.turns, key=lambda t: -t.seconds)[:10]],
     }

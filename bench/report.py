@@ -42,6 +42,10 @@ def _mark(ok: bool | None) -> str:
     return {True: "✅", False: "❌", None: "–"}[ok]
 
 
+def _by_round(side: dict) -> str:
+    return " / ".join(_num(r["latency_ms"]["p95"]) for r in side.get("rounds", []))
+
+
 def markdown(results: dict) -> str:
     mapbot, stock = results["mapbot"], results["stock"]
     met = results["targets_met"]
@@ -55,6 +59,7 @@ def markdown(results: dict) -> str:
          f"MapBot ≤ stock {_mark(met['p95_at_most_stock'])}"),
         ("turn latency p99 (ms)", _num(m_lat["p99"]), _num(s_lat["p99"]), ""),
         ("p95 ratio MapBot / stock", _num(results.get("p95_ratio"), 2), "1.00", "≤ 1"),
+        ("p95 of each round (ms)", _by_round(mapbot), _by_round(stock), ""),
         ("turns per second", _num(mapbot["load"]["turns_per_second"], 1),
          _num(stock["load"]["turns_per_second"], 1), ""),
         ("turns (ok / all)", f"{mapbot['load']['turns_ok']} / {mapbot['load']['turns']}",
@@ -91,7 +96,8 @@ def markdown(results: dict) -> str:
         f"Run {results['timestamp']} (commit {results['git']['commit'][:10]}"
         f"{', with local changes' if results['git']['dirty'] else ''}): "
         f"{results['families']} concurrent families, {results['turns_per_conversation']} "
-        f"turns each, think time {results['settings']['think']} s, "
+        f"turns each, {results.get('rounds', 1)} round(s) a side (interleaved; latencies "
+        f"over all rounds), think time {results['settings']['think']} s, "
         f"{load['cpus']} CPUs, load average {load['load_average_start'][0]:.2f} at start "
         f"and {load['load_average_end'][0]:.2f} at end"
         f"{', profiled (py-spy attached)' if results['settings']['profile'] else ''}"

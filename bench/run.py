@@ -31,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -153,12 +155,10 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float, log: Path) -> 
     raise TimeoutError(f"{url} was not healthy within {timeout:.0f} s; see {log}")
 
 
-def cpu_used(before: dict[str, float], after: dict[str, float],
-             result: load.LoadResult, client_seconds: float) -> dict:
+def cpu_used(used: dict[str, float], turns: int, client_seconds: float) -> dict:
     """CPU seconds each service used while the families played, and per answered turn;
     and the load generator's own (this process: it shares the machine's two cores)."""
-    used = {name: max(0.0, after.get(name, 0.0) - before.get(name, 0.0)) for name in before}
-    turns = sum(1 for turn in result.turns if turn.status == 200) or 1
+    turns = turns or 1
     return {"seconds": {name: round(value, 2) for name, value in used.items()},
             "ms_per_turn": {name: round(1000 * value / turns, 1)
                             for name, value in used.items()},
@@ -236,108 +236,129 @@ def invite_families(settings: Settings, password: str, count: int) -> list[str]:
     return tokens
 
 
-def bench_mapbot(settings: Settings, work: Path, args, guard: Guard) -> dict:
-    logs = work / "logs" / "mapbot"
-    stack = Stack(settings, logs)
-    sampler = MemorySampler().start()
-    profilers: list[Profiler] = []
-    try:
-        started = time.monotonic()
-        stack.start()
-        for name, process in stack.processes.items():
-            guard.add(process)
-            sampler.watch(name, process.pid)
-        try:
-            stack.wait_healthy(timeout=args.healthy_timeout)
-        except (TimeoutError, RuntimeError):
-            for text in stack.logs():
-                say(text)
-            raise
-        healthy = time.monotonic() - started
-        say(f"MapBot healthy after {healthy:.1f} s; adding a worker, cases and invitations")
-        password = secrets.token_urlsafe(18)
-        add_worker(settings, password)
-        tokens = invite_families(settings, password, args.warmup + args.families)
-        base = f"http://127.0.0.1:{settings.port}"
-        if args.warmup:
-            warm = asyncio.run(load.play_all(
-                "mapbot-warmup", base, [load.mapbot_family(t) for t in tokens[:args.warmup]],
-                ramp=0, timeout=args.timeout, deadline=args.deadline))
-            say(f"warm-up: {warm.completed}/{warm.families} conversations, "
-                f"problems {dict(warm.problems) or 'none'}")
-        if args.profile:
-            profilers = [Profiler(process.pid, args.profile / f"mapbot-{name}.txt")
-                         for name, process in stack.processes.items()]
-            time.sleep(1)  # let py-spy attach before the load starts
-        load_before, cpu_before = os.getloadavg(), sampler.cpu_seconds()
-        client_before = time.process_time()
-        say(f"MapBot: {args.families} families, {load.MAPBOT_TURNS} turns each")
+@dataclass
+class Side:
+    """One assistant's services, up and warmed up, and the load it has had so far."""
+
+    name: str
+    base: str
+    processes: dict[str, subprocess.Popen]
+    sampler: MemorySampler
+    healthy: float
+    families: Callable[[int], list[load.Family]]  # the families of round r
+    results: list[load.LoadResult] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)
+    client_seconds: float = 0.0
+
+    def play_round(self, number: int, args) -> load.LoadResult:
+        say(f"{self.name}, round {number + 1} of {args.rounds}: {args.families} families, "
+            f"{load.MAPBOT_TURNS} turns each")
+        cpu_before, client_before = self.sampler.cpu_seconds(), time.process_time()
         result = asyncio.run(load.play_all(
-            "mapbot", base, [load.mapbot_family(t) for t in tokens[args.warmup:]],
-            ramp=args.ramp, think=args.think, timeout=args.timeout, deadline=args.deadline))
-        return {"training_seconds": None, "start_to_healthy_seconds": round(healthy, 2),
-                "load_average_before_load": load_before, "load": load.summarise(result),
-                "cpu": cpu_used(cpu_before, sampler.cpu_seconds(), result,
-                                time.process_time() - client_before),
-                "memory": {}, "sampler": sampler}
-    finally:
-        for profiler in profilers:
-            profiler.stop()
-        sampler.stop()
-        for process in stack.processes.values():
-            guard.end(process)
+            self.name, self.base, self.families(number), ramp=args.ramp, think=args.think,
+            timeout=args.timeout, deadline=args.deadline, round_number=number))
+        self.client_seconds += time.process_time() - client_before
+        for name, seconds in self.sampler.cpu_seconds().items():
+            self.cpu[name] = self.cpu.get(name, 0.0) + max(
+                0.0, seconds - cpu_before.get(name, 0.0))
+        self.results.append(result)
+        return result
+
+    def summary(self, training: float | None) -> dict:
+        played = load.merged(self.results)
+        return {"training_seconds": None if training is None else round(training, 2),
+                "start_to_healthy_seconds": round(self.healthy, 2),
+                "load": load.summarise(played),
+                "rounds": [load.round_summary(result) for result in self.results],
+                "cpu": cpu_used(self.cpu, played.turns_ok, self.client_seconds),
+                "memory": self.sampler.summary()}
 
 
-# Stock assistant -----------------------------------------------------------------------------
+def start_mapbot(settings: Settings, work: Path, args, guard: Guard) -> Side:
+    """MapBot's three services on fresh databases, timed to healthy; a worker, and a case
+    and an invitation per family of every round; the warm-up played."""
+    stack = Stack(settings, work / "logs" / "mapbot")
+    sampler = MemorySampler().start()
+    started = time.monotonic()
+    stack.start()
+    for name, process in stack.processes.items():
+        guard.add(process)
+        sampler.watch(name, process.pid)
+    try:
+        stack.wait_healthy(timeout=args.healthy_timeout)
+    except (TimeoutError, RuntimeError):
+        for text in stack.logs():
+            say(text)
+        raise
+    healthy = time.monotonic() - started
+    say(f"MapBot healthy after {healthy:.1f} s; adding a worker, cases and invitations")
+    password = secrets.token_urlsafe(18)
+    add_worker(settings, password)
+    tokens = invite_families(settings, password, args.warmup + args.rounds * args.families)
+    base = f"http://127.0.0.1:{settings.port}"
+    if args.warmup:
+        warm = asyncio.run(load.play_all(
+            "mapbot-warmup", base, [load.mapbot_family(t) for t in tokens[:args.warmup]],
+            ramp=0, timeout=args.timeout, deadline=args.deadline))
+        say(f"warm-up: {warm.completed}/{warm.families} conversations, "
+            f"problems {dict(warm.problems) or 'none'}")
 
-def bench_stock(project: Path, model: Path, work: Path, args, guard: Guard) -> dict:
+    def families(number: int) -> list[load.Family]:
+        first = args.warmup + number * args.families
+        return [load.mapbot_family(token) for token in tokens[first:first + args.families]]
+
+    return Side("mapbot", base, dict(stack.processes), sampler, healthy, families)
+
+
+def start_stock(project: Path, model: Path, work: Path, args, guard: Guard) -> Side:
+    """The stock assistant served by `rasa run` (REST channel), timed to healthy; the
+    warm-up played."""
     logs = work / "logs" / "stock"
     logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
     sampler = MemorySampler().start()
+    started = time.monotonic()
+    with open(logs / "rasa.log", "ab") as stream:
+        process = guard.add(subprocess.Popen(
+            [str(RASA_BIN / "rasa"), "run", "-i", "127.0.0.1", "-p", str(port),
+             "--model", str(model), "--credentials", "credentials.yml",
+             "--endpoints", "endpoints.yml"],
+            cwd=project, env=rasa_env(), stdout=stream, stderr=subprocess.STDOUT,
+            start_new_session=True))
+    sampler.watch("rasa", process.pid)
+    wait_for(f"http://127.0.0.1:{port}/", process, args.healthy_timeout, logs / "rasa.log")
+    healthy = time.monotonic() - started
+    say(f"stock assistant healthy after {healthy:.1f} s")
+    examples = load.stock_examples(project)
+    base = f"http://127.0.0.1:{port}"
+    if args.warmup:
+        warm = asyncio.run(load.play_all(
+            "stock-warmup", base,
+            [load.stock_family(examples, load.MAPBOT_TURNS)] * args.warmup,
+            ramp=0, timeout=args.timeout, deadline=args.deadline))
+        say(f"warm-up: {warm.completed}/{warm.families} conversations")
+
+    def families(number: int) -> list[load.Family]:
+        return [load.stock_family(examples, load.MAPBOT_TURNS)] * args.families
+
+    return Side("stock", base, {"rasa": process}, sampler, healthy, families)
+
+
+def play_rounds(sides: list[Side], args) -> None:
+    """The rounds, interleaved: each side plays first in every other round, so that a
+    slower spell of the shared machine falls on both sides alike."""
     profilers: list[Profiler] = []
-    process: subprocess.Popen | None = None
     try:
-        started = time.monotonic()
-        with open(logs / "rasa.log", "ab") as stream:
-            process = guard.add(subprocess.Popen(
-                [str(RASA_BIN / "rasa"), "run", "-i", "127.0.0.1", "-p", str(port),
-                 "--model", str(model), "--credentials", "credentials.yml",
-                 "--endpoints", "endpoints.yml"],
-                cwd=project, env=rasa_env(), stdout=stream, stderr=subprocess.STDOUT,
-                start_new_session=True))
-        sampler.watch("rasa", process.pid)
-        wait_for(f"http://127.0.0.1:{port}/", process, args.healthy_timeout, logs / "rasa.log")
-        healthy = time.monotonic() - started
-        say(f"stock assistant healthy after {healthy:.1f} s")
-        examples = load.stock_examples(project)
-        base = f"http://127.0.0.1:{port}"
-        if args.warmup:
-            warm = asyncio.run(load.play_all(
-                "stock-warmup", base,
-                [load.stock_family(examples, load.MAPBOT_TURNS)] * args.warmup,
-                ramp=0, timeout=args.timeout, deadline=args.deadline))
-            say(f"warm-up: {warm.completed}/{warm.families} conversations")
         if args.profile:
-            profilers = [Profiler(process.pid, args.profile / "stock-rasa.txt")]
-            time.sleep(1)
-        load_before, cpu_before = os.getloadavg(), sampler.cpu_seconds()
-        client_before = time.process_time()
-        say(f"stock: {args.families} families, {load.MAPBOT_TURNS} turns each")
-        result = asyncio.run(load.play_all(
-            "stock", base, [load.stock_family(examples, load.MAPBOT_TURNS)] * args.families,
-            ramp=args.ramp, think=args.think, timeout=args.timeout, deadline=args.deadline))
-        return {"training_seconds": None, "start_to_healthy_seconds": round(healthy, 2),
-                "load_average_before_load": load_before, "load": load.summarise(result),
-                "cpu": cpu_used(cpu_before, sampler.cpu_seconds(), result,
-                                time.process_time() - client_before),
-                "memory": {}, "sampler": sampler}
+            profilers = [Profiler(process.pid, args.profile / f"{side.name}-{name}.txt")
+                         for side in sides for name, process in side.processes.items()]
+            time.sleep(1)  # let py-spy attach before the load starts
+        for number in range(args.rounds):
+            for side in sides if number % 2 == 0 else reversed(sides):
+                side.play_round(number, args)
     finally:
         for profiler in profilers:
             profiler.stop()
-        sampler.stop()
-        if process is not None:
-            guard.end(process)
 
 
 # The whole run -------------------------------------------------------------------------------
@@ -358,12 +379,6 @@ def rasa_version() -> str:
     return found[0].name.removeprefix("rasa-").removesuffix(".dist-info") if found else "?"
 
 
-def finish(side: dict, training: float | None) -> dict:
-    side["training_seconds"] = None if training is None else round(training, 2)
-    side["memory"] = side.pop("sampler").summary()
-    return side
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split(
         "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -374,6 +389,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--readme", action=argparse.BooleanOptionalAction, default=None,
                         help="put the table in README.md (default: only with the default "
                              "--out, without --profile or --reuse-models)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of load on each side, interleaved (default 3); the "
+                             "latencies are those of all rounds together")
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds a family waits between a reply and its next message")
     parser.add_argument("--ramp", type=float, default=1.0,
@@ -396,6 +414,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 1 <= args.families <= MAX_FAMILIES:
         parser.error(f"--families must be between 1 and {MAX_FAMILIES}")
+    if not 1 <= args.rounds <= 10:
+        parser.error("--rounds must be between 1 and 10")
     if not 0 <= args.warmup <= 5:
         parser.error("--warmup must be between 0 and 5")
     if args.readme is None:
@@ -443,13 +463,19 @@ def main(argv: list[str] | None = None) -> int:
                 "now rasa init --no-prompt (trains)")
             project, stock_model, stock_training = init_stock(work, logs, args, guard)
             say(f"stock assistant made and trained in {stock_training:.1f} s")
-        mapbot = finish(bench_mapbot(settings, work, args, guard), mapbot_training)
-        stock = finish(bench_stock(project, stock_model, work, args, guard), stock_training)
+        sides = [start_mapbot(settings, work, args, guard),
+                 start_stock(project, stock_model, work, args, guard)]
+        play_rounds(sides, args)
+        for side in sides:
+            side.sampler.stop()
+        mapbot = sides[0].summary(mapbot_training)
+        stock = sides[1].summary(stock_training)
         m_p95 = mapbot["load"]["latency_ms"]["p95"]
         s_p95 = stock["load"]["latency_ms"]["p95"]
         results = {
             "timestamp": stamp,
             "families": args.families,
+            "rounds": args.rounds,
             "turns_per_conversation": load.MAPBOT_TURNS,
             "settings": {"think": args.think, "ramp": args.ramp, "warmup": args.warmup,
                          "timeout": args.timeout, "deadline": args.deadline,
