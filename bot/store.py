@@ -32,6 +32,7 @@ from bot.models import (
     utcnow,
 )
 from bot.security import hash_password, new_token, token_hash, verify_password
+from bot.sqlite_async import one_trip_dbapi
 from bot.sqlite_wal import use_wal
 
 ROLES = ("parent", "carer", "network", "young_person", "child")
@@ -109,6 +110,8 @@ class Store:
             # A pooled connection to a server that restarted is replaced, not used.
             options |= {"pool_pre_ping": True, "pool_size": pool_size,
                         "max_overflow": pool_size * 2}
+        elif url.startswith("sqlite"):
+            options["module"] = one_trip_dbapi()  # one thread trip a statement
         self.engine = create_async_engine(url, **options)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
