@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import aliased
 
 from bot import draft_map
 from bot.draft_map import AnswerView, iso
@@ -29,6 +30,7 @@ from bot.models import (
     Message,
     Respondent,
     Worker,
+    new_id,
     utcnow,
 )
 from bot.security import hash_password, new_token, token_hash, verify_password
@@ -55,6 +57,9 @@ def async_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+_EARLIER = aliased(Answer)  # a respondent's other answers, beside the one being saved
 
 
 def _sqlite_pragmas(connection, _record) -> None:
@@ -271,24 +276,44 @@ class Store:
     async def _save_answer(self, conversation_id, key, kind, question, text, value,
                            section, category, house, parts) -> dict:
         async with self.sessions.begin() as session:
-            respondent = await self._open_respondent(session, conversation_id)
-            answer = await session.scalar(select(Answer).where(
-                Answer.respondent_id == respondent.id, Answer.question_key == key))
+            respondent, answer, next_position = await self._answer_to_save(
+                session, conversation_id, key)
             now = (text, value, question, parts, kind, section, category, house)
             if answer is not None and (
                     answer.text, answer.value, answer.question, answer.parts, answer.kind,
                     answer.section, answer.category, answer.house) == now:
                 return self._answer_json(answer)  # a retry: nothing changes
             if answer is None:
-                answer = Answer(respondent_id=respondent.id, question_key=key,
-                                position=await self._next_position(session, respondent.id))
+                answer = Answer(id=new_id(), respondent_id=respondent.id, question_key=key,
+                                position=next_position)
                 session.add(answer)
+            else:  # a changed answer: its items are made again
+                await session.execute(delete(Item).where(Item.answer_id == answer.id))
             answer.kind, answer.question, answer.text, answer.value = kind, question, text, value
             answer.section, answer.category, answer.house = section, category, house
             answer.parts, answer.updated_at = parts, utcnow()
-            await session.flush()
-            await self._rebuild_items(session, respondent.id, answer)
+            await session.flush()  # the answer before its items (SQLite checks the key)
+            session.add_all(self._items_of(respondent.id, answer))
             return self._answer_json(answer)
+
+    async def _answer_to_save(self, session: AsyncSession, conversation_id: str, key: str
+                              ) -> tuple[Respondent, Answer | None, int]:
+        """In one query: the open respondent, their answer to `key` if any, and the
+        position a new answer would take."""
+        next_position = (select(func.coalesce(func.max(_EARLIER.position) + 1, 0))
+                         .where(_EARLIER.respondent_id == Respondent.id)
+                         .correlate(Respondent).scalar_subquery())
+        row = (await session.execute(
+            select(Respondent, Answer, next_position)
+            .outerjoin(Answer, (Answer.respondent_id == Respondent.id)
+                       & (Answer.question_key == key))
+            .where(Respondent.conversation_id == conversation_id))).first()
+        if row is None:
+            raise NotFound
+        respondent, answer, position = row
+        if respondent.submitted_at is not None or respondent.revoked_at is not None:
+            raise Closed
+        return respondent, answer, position
 
     async def remove_answer(self, conversation_id: str, key: str) -> bool:
         async with self.sessions.begin() as session:
@@ -489,27 +514,18 @@ class Store:
         return respondent
 
     @staticmethod
-    async def _next_position(session: AsyncSession, respondent_id: str) -> int:
-        rows = await session.scalars(select(Answer.position).where(
-            Answer.respondent_id == respondent_id).order_by(Answer.position.desc()).limit(1))
-        last = rows.first()
-        return 0 if last is None else last + 1
-
-    @staticmethod
-    async def _rebuild_items(session: AsyncSession, respondent_id: str, answer: Answer) -> None:
-        await session.execute(delete(Item).where(Item.answer_id == answer.id))
+    def _items_of(respondent_id: str, answer: Answer) -> list[Item]:
+        """The draft map's items from one answer (none unless it is an item answer)."""
         if answer.kind != "item":
-            return
+            return []
         drafts = draft_map.items_from_answer(
             answer.text, answer.question, answer.section, answer.category, answer.house,
             json.loads(answer.parts) if answer.parts else None)
-        session.add_all(
-            Item(answer_id=answer.id, respondent_id=respondent_id, section=d.section,
-                 category=d.category, house=d.house, text=d.text, original_text=d.text,
-                 question=d.question, confidence=d.confidence,
-                 position=answer.position * 100 + index)
-            for index, d in enumerate(drafts)
-        )
+        return [Item(answer_id=answer.id, respondent_id=respondent_id, section=d.section,
+                     category=d.category, house=d.house, text=d.text, original_text=d.text,
+                     question=d.question, confidence=d.confidence,
+                     position=answer.position * 100 + index)
+                for index, d in enumerate(drafts)]
 
     @staticmethod
     def _case_json(case: Case) -> dict:
