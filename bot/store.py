@@ -34,7 +34,7 @@ from bot.models import (
     utcnow,
 )
 from bot.security import hash_password, new_token, token_hash, verify_password
-from bot.sqlite_async import one_trip_dbapi
+from bot.sqlite_async import OneWriterSessions, one_trip_dbapi
 from bot.sqlite_wal import use_wal
 
 ROLES = ("parent", "carer", "network", "young_person", "child")
@@ -116,11 +116,16 @@ class Store:
             options |= {"pool_pre_ping": True, "pool_size": pool_size,
                         "max_overflow": pool_size * 2}
         elif url.startswith("sqlite"):
-            options["module"] = one_trip_dbapi()  # one thread trip a statement
+            # One thread trip a statement; enough connections that readers under load
+            # need not open (and start a thread for) new ones.
+            options |= {"module": one_trip_dbapi(), "pool_size": pool_size * 2,
+                        "max_overflow": pool_size * 4}
         self.engine = create_async_engine(url, **options)
+        sessions = async_sessionmaker
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+            sessions = OneWriterSessions  # SQLite's writers one at a time, queued here
+        self.sessions = sessions(self.engine, expire_on_commit=False)
 
     async def create_schema(self) -> None:
         async with self.engine.begin() as connection:

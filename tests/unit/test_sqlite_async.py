@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.sqlite_async import one_trip_dbapi
+from bot.sqlite_async import OneWriterSessions, one_trip_dbapi
 from bot.store import Store
 
 
@@ -142,3 +142,36 @@ async def test_the_portal_store_uses_it_on_sqlite(tmp_path: Path, trips: list[st
         assert trips == ["_statement"]
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize("one_writer", [True, False])
+async def test_writers_take_turns_instead_of_finding_the_database_locked(
+        tmp_path: Path, one_writer: bool) -> None:
+    """With no busy wait at all (timeout 0), writers that overlap fail with "database is
+    locked" unless they are queued; queued, every write goes through."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}",
+                                 module=one_trip_dbapi(), connect_args={"timeout": 0})
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    maker = OneWriterSessions if one_writer else async_sessionmaker
+    sessions = maker(engine)
+
+    async def write(number: int) -> None:
+        async with sessions.begin() as session:
+            session.add(Note(key=f"w{number}a", words="first"))
+            await session.flush()
+            await asyncio.sleep(0.01)  # still in the transaction: others want to write
+            session.add(Note(key=f"w{number}b", words="second"))
+
+    try:
+        outcomes = await asyncio.gather(*(write(n) for n in range(10)),
+                                        return_exceptions=True)
+        failed = [o for o in outcomes if isinstance(o, Exception)]
+        if one_writer:
+            assert failed == []
+            async with sessions() as session:
+                assert len((await session.scalars(select(Note.key))).all()) == 20
+        else:
+            assert failed and all("locked" in str(error) for error in failed)
+    finally:
+        await engine.dispose()
