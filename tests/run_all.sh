@@ -34,7 +34,7 @@ step "NLU routing on held-out answers (results/nlu-routing.md)"
 
 step "benchmark at tiny size (2 families each side): proves it works, asserts no times"
 .venv/bin/ruff check bench
-.venv/bin/python -m bench.run --families 2 --out tests/artifacts/bench
+.venv/bin/python -m bench.run --families 2 --rounds 2 --out tests/artifacts/bench
 
 database=SQLite
 [[ -n "${MAPBOT_TEST_POSTGRES_URL:-}" ]] && database=PostgreSQL
