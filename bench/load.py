@@ -232,8 +232,7 @@ def round_summary(result: LoadResult) -> dict:
     """One round's latencies and pace, to see how far rounds differ."""
     ok = [turn.seconds for turn in result.turns if turn.status == 200]
     return {"latency_ms": _latency_ms(ok), "turns_ok": len(ok),
-            "turns_per_second": round(len(ok) / result.wall_seconds, 2)
-            if result.wall_seconds else 0.0}
+            "turns_per_second": _turns_per_second(len(ok), result.wall_seconds)}
 
 
 def without_collections(play: Callable[..., Awaitable[LoadResult]]
@@ -313,8 +312,7 @@ def summarise(result: LoadResult) -> dict:
         "errors": errors,
         "problems": dict(sorted(result.problems.items())),
         "wall_seconds": round(result.wall_seconds, 2),
-        "turns_per_second": round(len(ok) / result.wall_seconds, 2) if result.wall_seconds
-        else 0.0,
+        "turns_per_second": _turns_per_second(len(ok), result.wall_seconds),
         "latency_ms": _latency_ms(ok),
         # Which turns are slow: the median and p95 of each turn (0 = hello, last = /send),
         # and when the slowest were sent (seconds after the first family started).
@@ -324,6 +322,10 @@ def summarise(result: LoadResult) -> dict:
                      "ms": round(t.seconds * 1000, 1)}
                     for t in sorted(result.turns, key=lambda t: -t.seconds)[:10]],
     }
+
+
+def _turns_per_second(turns: int, seconds: float) -> float:
+    return round(turns / seconds, 2) if seconds else 0.0
 
 
 def _by_turn(turns: list[Turn], q: float) -> list[float | None]:

@@ -316,9 +316,7 @@ class Store:
         if row is None:
             raise NotFound
         respondent, answer, position = row
-        if respondent.submitted_at is not None or respondent.revoked_at is not None:
-            raise Closed
-        return respondent, answer, position
+        return self._still_open(respondent), answer, position
 
     async def remove_answer(self, conversation_id: str, key: str) -> bool:
         async with self.sessions.begin() as session:
@@ -513,7 +511,11 @@ class Store:
         return respondent
 
     async def _open_respondent(self, session: AsyncSession, conversation_id: str) -> Respondent:
-        respondent = await self._by_conversation(session, conversation_id)
+        return self._still_open(await self._by_conversation(session, conversation_id))
+
+    @staticmethod
+    def _still_open(respondent: Respondent) -> Respondent:
+        """The respondent, if their answers may still change; Closed otherwise."""
         if respondent.submitted_at is not None or respondent.revoked_at is not None:
             raise Closed
         return respondent

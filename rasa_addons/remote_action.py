@@ -57,10 +57,10 @@ class EventKinds:
         """What the whole schema says of `reply`."""
         if not self.shell.is_valid(reply):
             return False
-        events = reply.get("events", []) if isinstance(reply, dict) else []
-        # The shell checked that each event is an object with a string `event`; at most
-        # one kind has that name, so `oneOf` holds exactly when that kind holds.
-        for event in events:
+        # The shell checked that the reply is an object and each event an object with a
+        # string `event`; at most one kind has that name, so `oneOf` holds exactly when
+        # that kind holds.
+        for event in reply.get("events", []):
             kind = self.kinds.get(event["event"])
             if kind is None or not kind.is_valid(event):
                 return False
