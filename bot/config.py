@@ -69,6 +69,9 @@ class Settings:
     # Where "Leave this page quickly" on the family chat goes: a neutral site.
     quick_exit_url: str = "https://www.bbc.co.uk/weather"
     rasa_timeout_seconds: float = 30.0
+    # Turns each Rasa server runs at once; the others wait their turn, in the order
+    # they came (rasa_addons/secure_rest.py).
+    rasa_turns_at_once: int = 4
     # Safeguarding alerts (see bot/alerts.py); a channel with no address is off.
     alert_webhook_url: str = ""
     alert_webhook_secret: str = field(default="", repr=False)
@@ -117,6 +120,8 @@ def load_settings() -> Settings:
         tracker_database_url=_env("MAPBOT_TRACKER_DATABASE_URL", Settings.tracker_database_url),
         rasa_url=_env("MAPBOT_RASA_URL", Settings.rasa_url),
         rasa_urls=_env("MAPBOT_RASA_URLS", ""),
+        rasa_turns_at_once=max(1, _env_int("MAPBOT_RASA_TURNS_AT_ONCE",
+                                           Settings.rasa_turns_at_once)),
         action_port=_env_int("MAPBOT_ACTION_PORT", Settings.action_port),
         redis_url=_env("MAPBOT_REDIS_URL", ""),
         portal_internal_url=_env("MAPBOT_PORTAL_INTERNAL_URL", ""),

@@ -119,6 +119,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         "MAPBOT_TRACKER_DATABASE_URL": settings.tracker_database_url,
         "MAPBOT_RASA_URL": settings.rasa_servers[0],
         "MAPBOT_RASA_URLS": ",".join(settings.rasa_servers),
+        "MAPBOT_RASA_TURNS_AT_ONCE": str(settings.rasa_turns_at_once),
         "MAPBOT_ACTION_PORT": str(settings.action_port),
         "MAPBOT_PORTAL_INTERNAL_URL": settings.internal_url,
         "MAPBOT_ACTION_SECRET": settings.action_secret,

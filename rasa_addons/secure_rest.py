@@ -7,6 +7,10 @@ Listed in `credentials.yml` instead of `rest`, it serves `/webhooks/mapbot/` and
 - answers 503 before touching the conversation when this server cannot run a whole
   turn (model not loaded, or its action server down), so the portal may safely send
   the message to another Rasa server instead;
+- runs at most `turns_at_once` turns at a time, first come first served: the others
+  wait their turn before anything is done for them. Under load, interleaving every
+  waiting turn's steps on the one event loop made each turn as slow as all of them
+  together, and the slowest kinds of turn slower still (bench/FINDINGS.md);
 - runs each message under Rasa's conversation lock (Redis across servers), and
 - replays a turn it has already finished instead of running it twice: the portal sends
   the number of turns it has recorded (`metadata.turn`); when the latest message in the
@@ -19,6 +23,7 @@ Nothing here logs what a person wrote.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import logging
@@ -41,6 +46,9 @@ logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 64
 ACTION_PROBE_SECONDS = 3
+# Enough that the event loop has another turn to work on while one waits for its action
+# server or the database; few enough that a turn, once started, is not held up by many.
+DEFAULT_TURNS_AT_ONCE = 4
 
 
 def _secret_matches(given: str, expected: str) -> bool:
@@ -77,9 +85,11 @@ class SecureRestInput(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SecureRestInput:
         credentials = credentials or {}
         return cls(str(credentials.get("secret") or ""),
-                   credentials.get("action_health_url") or None)
+                   credentials.get("action_health_url") or None,
+                   turns_at_once(credentials.get("turns_at_once")))
 
-    def __init__(self, secret: str, action_health_url: str | None = None) -> None:
+    def __init__(self, secret: str, action_health_url: str | None = None,
+                 turns_at_once: int = DEFAULT_TURNS_AT_ONCE) -> None:
         if len(secret) < 16:
             # An empty or short secret would let any local process talk to Rasa.
             raise ValueError("MAPBOT_RASA_CHANNEL_SECRET is missing or too short: the "
@@ -87,6 +97,8 @@ class SecureRestInput(RestInput):
         self.secret = secret
         self.action_health_url = action_health_url
         self._session: aiohttp.ClientSession | None = None
+        # asyncio's semaphore wakes its waiters in the order they came (Python >= 3.10.9).
+        self._turns = asyncio.Semaphore(turns_at_once)
 
     # Checks -------------------------------------------------------------------------
 
@@ -173,25 +185,40 @@ class SecureRestInput(RestInput):
             turn = metadata.get("turn")
             turn = turn if isinstance(turn, int) and not isinstance(turn, bool) else None
 
-            down = await self._down(request)
-            if down:
-                return _unavailable(*down)  # nothing was done: another server may try
-
-            agent = request.app.ctx.agent
-            collector = CollectingOutputChannel()
-            try:
-                # What Agent.handle_message does, with the replay check inside the lock.
-                async with agent.lock_store.lock(sender_id):
-                    with _one_turn(agent, sender_id):
-                        replayed = await self._replay(agent, sender_id, text, turn, collector)
-                        if not replayed:
-                            metadata = await read_parts(agent, metadata, text)
-                            await agent.processor.handle_message(UserMessage(
-                                text, collector, sender_id, input_channel=self.name(),
-                                metadata=metadata))
-            except Exception as error:  # noqa: BLE001 - never echo the message
-                logger.error("mapbot channel: a turn failed (%s)", type(error).__name__)
-                return response.json({"error": "The turn failed."}, status=500)
-            return response.json(collector.messages)
+            async with self._turns:
+                return await self._take_turn(request, sender_id, text, turn, metadata)
 
         return channel
+
+    async def _take_turn(self, request: Request, sender_id: str, text: str,
+                         turn: int | None, metadata: dict) -> HTTPResponse:
+        down = await self._down(request)
+        if down:
+            return _unavailable(*down)  # nothing was done: another server may try
+
+        agent = request.app.ctx.agent
+        collector = CollectingOutputChannel()
+        try:
+            # What Agent.handle_message does, with the replay check inside the lock.
+            async with agent.lock_store.lock(sender_id):
+                with _one_turn(agent, sender_id):
+                    replayed = await self._replay(agent, sender_id, text, turn, collector)
+                    if not replayed:
+                        metadata = await read_parts(agent, metadata, text)
+                        await agent.processor.handle_message(UserMessage(
+                            text, collector, sender_id, input_channel=self.name(),
+                            metadata=metadata))
+        except Exception as error:  # noqa: BLE001 - never echo the message
+            logger.error("mapbot channel: a turn failed (%s)", type(error).__name__)
+            return response.json({"error": "The turn failed."}, status=500)
+        return response.json(collector.messages)
+
+
+def turns_at_once(value: Any) -> int:
+    """The `turns_at_once` credential: a whole number from 1; empty means the default."""
+    if value is None or str(value).strip() == "":
+        return DEFAULT_TURNS_AT_ONCE
+    number = int(str(value).strip())
+    if number < 1:
+        raise ValueError("MAPBOT_RASA_TURNS_AT_ONCE must be 1 or more.")
+    return number
