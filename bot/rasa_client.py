@@ -22,7 +22,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 
-import httpx
+import aiohttp
 
 from bot.config import HTTP_KEEPALIVE_SECONDS
 
@@ -115,46 +115,64 @@ def merge_messages(raw: list[dict]) -> list[dict]:
 
 
 class RasaClient:
-    """One Rasa server's mapbot channel."""
+    """One Rasa server's mapbot channel.
+
+    aiohttp, not httpx: on every turn's call to Rasa httpx cost the portal about a third
+    of its CPU (its connection pool looks for an optional module on disk at each
+    request), aiohttp a fraction of that (bench/FINDINGS.md)."""
 
     def __init__(self, base_url: str, timeout: float, secret: str = "") -> None:
         self.base_url = base_url.rstrip("/")
-        # One pooled client for the portal's life: connections to Rasa are reused.
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url, timeout=httpx.Timeout(timeout, connect=CONNECT_SECONDS),
-            headers={"Authorization": f"Bearer {secret}"},
-            limits=httpx.Limits(max_connections=POOL_CONNECTIONS,
-                                max_keepalive_connections=POOL_CONNECTIONS,
-                                keepalive_expiry=HTTP_KEEPALIVE_SECONDS))
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=CONNECT_SECONDS)
+        self._headers = {"Authorization": f"Bearer {secret}"}
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        """One pooled session for the portal's life, made in its event loop on first use:
+        connections to Rasa are reused."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers=self._headers, timeout=self._timeout,
+                connector=aiohttp.TCPConnector(limit=POOL_CONNECTIONS,
+                                               keepalive_timeout=HTTP_KEEPALIVE_SECONDS))
+        return self._session
 
     async def send(self, conversation_id: str, text: str, metadata: dict) -> list[dict]:
         body = {"sender": conversation_id, "message": text, "metadata": metadata}
         try:
-            response = await self._http.post(f"{CHANNEL}/webhook", json=body)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            async with self._http().post(f"{self.base_url}{CHANNEL}/webhook",
+                                         json=body) as response:
+                status, content = response.status, await response.read()
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
             raise RasaNotReady(f"{type(error).__name__}") from error  # nothing was sent
-        except httpx.HTTPError as error:
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             # Sent, but no answer: the turn may have run. The person sends it again, and
             # the channel replays a finished turn rather than running it twice.
             raise RasaUnavailable(f"{type(error).__name__}") from error
-        if response.status_code == 503:
+        if status == 503:
             raise RasaNotReady("Rasa answered 503")
-        if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa answered {response.status_code}")
-        return merge_messages(response.json())
+        if status != 200:
+            raise RasaUnavailable(f"Rasa answered {status}")
+        try:
+            return merge_messages(json.loads(content))
+        except (ValueError, TypeError, AttributeError) as error:
+            raise RasaUnavailable("Rasa's answer was not a list of messages") from error
 
     async def down(self) -> list[str]:
         """What of this Rasa instance is down: [], ["rasa"] or ["actions"]."""
         try:
-            response = await self._http.get(f"{CHANNEL}/", timeout=CONNECT_SECONDS)
-        except httpx.HTTPError:
+            async with self._http().get(
+                    f"{self.base_url}{CHANNEL}/",
+                    timeout=aiohttp.ClientTimeout(total=CONNECT_SECONDS)) as response:
+                status, content = response.status, await response.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError):
             return ["rasa"]
-        if response.status_code == 200:
+        if status == 200:
             return []
-        if response.status_code == 503:  # the channel says which part cannot work
+        if status == 503:  # the channel says which part cannot work
             try:
-                down = response.json().get("down")
-            except ValueError:
+                down = json.loads(content).get("down")
+            except (ValueError, AttributeError):
                 down = None
             known = [p for p in down if p in ("rasa", "actions")] if isinstance(
                 down, list) else []
@@ -166,7 +184,8 @@ class RasaClient:
         return not await self.down()
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._session is not None:
+            await self._session.close()
 
 
 def instance_suffix(index: int) -> str:

@@ -5,8 +5,9 @@ PostgreSQL database for the session (random name, dropped at the end) whose tabl
 emptied before every test.
 
 Rasa and the action server point at ports that nothing listens on, so every call to them
-fails at once; `fake_rasa` swaps in a stand-in Rasa (an httpx mock transport) for the few
-tests about what the portal does with Rasa's answers.
+fails at once; `fake_rasa` serves a stand-in Rasa channel on Rasa's port (real HTTP on
+loopback, tests/rasa_stand_in.py) for the tests about what the portal does with Rasa's
+answers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import httpx._transports.default as httpx_transports
 import psycopg
 import pytest
@@ -28,15 +28,14 @@ from argon2 import PasswordHasher
 from psycopg import sql
 from sqlalchemy import create_engine
 
-import bot.portal.app as portal_app
 import bot.security
 from bot.alerts import AlertSender
 from bot.config import Settings
 from bot.models import Base
 from bot.portal.app import create_app
-from bot.rasa_client import RasaClient
 from bot.store import Store, async_url
-from tests.portal.portal_support import SECRET, FakeRasa, Portal, Worker, unused_port
+from tests.portal.portal_support import SECRET, Portal, Worker, unused_port
+from tests.rasa_stand_in import RasaStandIn
 
 POSTGRES_ENV = "MAPBOT_TEST_POSTGRES_URL"
 
@@ -259,17 +258,8 @@ async def invitation(portal, alice, case) -> dict:
 
 
 @pytest.fixture
-def fake_rasa(monkeypatch) -> FakeRasa:
-    """Rasa (its mapbot channel, with its action server up) answers through a mock
-    transport."""
-    fake = FakeRasa()
-
-    class FakeRasaClient(RasaClient):
-        def __init__(self, base_url: str, timeout: float, secret: str = "") -> None:
-            self.base_url = base_url.rstrip("/")
-            self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
-                                           headers={"Authorization": f"Bearer {secret}"},
-                                           transport=httpx.MockTransport(fake.handle))
-
-    monkeypatch.setattr(portal_app, "RasaClient", FakeRasaClient)
-    return fake
+async def fake_rasa(settings) -> AsyncIterator[RasaStandIn]:
+    """Rasa's mapbot channel, with its action server up, where the portal looks for it."""
+    stand_in = await RasaStandIn(urlsplit(settings.rasa_url).port).start()
+    yield stand_in
+    await stand_in.stop()

@@ -3,13 +3,11 @@ them by a name no other test directory uses)."""
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import httpx
 from sqlalchemy import func, select
 
 from bot.models import Respondent
@@ -112,26 +110,3 @@ class Portal:
                                             headers=worker.headers)
         assert response.status == 200, response.text
         return response.json
-
-
-@dataclass
-class FakeRasa:
-    """Answers as Rasa's mapbot channel does; records what the portal sent."""
-
-    reply: list[dict] = field(default_factory=lambda: [{"text": "Hello, I am MapBot."}])
-    status: int = 200
-    actions_up: bool = True
-    sent: list[dict] = field(default_factory=list)
-    authorization: list[str] = field(default_factory=list)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.authorization.append(request.headers.get("authorization", ""))
-        if request.url.path == "/webhooks/mapbot/":
-            if not self.actions_up:
-                return httpx.Response(503, json={"status": "unavailable", "down": ["actions"]})
-            return httpx.Response(200, json={"status": "ok"})
-        assert request.url.path == "/webhooks/mapbot/webhook"
-        self.sent.append(json.loads(request.content))
-        if not self.actions_up:
-            return httpx.Response(503, json={"status": "unavailable", "down": ["actions"]})
-        return httpx.Response(self.status, json=self.reply)

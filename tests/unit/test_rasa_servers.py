@@ -1,39 +1,18 @@
-"""Routing conversations over several Rasa servers: sticky by sender id, with failover."""
+"""Routing conversations over several Rasa servers: sticky by sender id, with failover,
+against stand-in channels on real loopback ports (tests/rasa_stand_in.py)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
+from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
+from bot import rasa_client
 from bot.rasa_client import RasaClient, RasaNotReady, RasaServers, RasaUnavailable
+from tests.rasa_stand_in import RasaStandIn
 
 SECRET = "a-channel-secret-for-tests"
-
-
-class FakeServer:
-    """One Rasa server's mapbot channel; `mode` says how it fails."""
-
-    def __init__(self, name: str) -> None:
-        self.name, self.mode, self.seen = name, "up", []
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        assert request.headers["authorization"] == f"Bearer {SECRET}"
-        if self.mode == "refused":
-            raise httpx.ConnectError("Connection refused", request=request)
-        if self.mode == "connect-timeout":
-            raise httpx.ConnectTimeout("timed out", request=request)
-        if self.mode == "read-timeout":
-            raise httpx.ReadTimeout("timed out", request=request)
-        if self.mode == "actions-down":
-            return httpx.Response(503, json={"status": "unavailable", "down": ["actions"]})
-        if request.url.path == "/webhooks/mapbot/":
-            return httpx.Response(200, json={"status": "ok"})
-        body = json.loads(request.content)
-        self.seen.append(body["sender"])
-        return httpx.Response(200, json=[{"recipient_id": body["sender"], "text": self.name}])
 
 
 class Clock:
@@ -44,16 +23,21 @@ class Clock:
         return self.now
 
 
-def client(url: str, server: FakeServer) -> RasaClient:
-    rasa = RasaClient(url, timeout=5, secret=SECRET)
-    rasa._http = httpx.AsyncClient(base_url=rasa.base_url, headers=rasa._http.headers,
-                                   transport=httpx.MockTransport(server.handle))
-    return rasa
+@pytest.fixture(autouse=True)
+def quick_connect_timeout(monkeypatch) -> None:
+    monkeypatch.setattr(rasa_client, "CONNECT_SECONDS", 0.5)
+
+
+def client(url: str) -> RasaClient:
+    return RasaClient(url, timeout=1, secret=SECRET)
 
 
 @pytest.fixture
-def servers() -> list[FakeServer]:
-    return [FakeServer(f"rasa-{n}") for n in (1, 2, 3)]
+async def servers() -> AsyncIterator[list[RasaStandIn]]:
+    stand_ins = [await RasaStandIn(reply_text=f"rasa-{n}").start() for n in (1, 2, 3)]
+    yield stand_ins
+    for stand_in in stand_ins:
+        await stand_in.stop()
 
 
 @pytest.fixture
@@ -62,17 +46,18 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def router(servers, clock) -> RasaServers:
-    urls = [f"http://10.0.0.{n}:5005" for n in (1, 2, 3)]
-    return RasaServers([client(url, server) for url, server in zip(urls, servers, strict=True)],
-                       down_seconds=5, clock=clock)
+async def router(servers, clock) -> AsyncIterator[RasaServers]:
+    router = RasaServers([client(server.url) for server in servers], down_seconds=5,
+                         clock=clock)
+    yield router
+    await router.close()
 
 
 async def answered_by(router: RasaServers, sender: str) -> str:
     return (await router.send(sender, "hello", {"text": "hello", "turn": 0}))[0]["text"]
 
 
-def home(router: RasaServers, servers: list[FakeServer], sender: str) -> FakeServer:
+def home(router: RasaServers, servers: list[RasaStandIn], sender: str) -> RasaStandIn:
     return servers[router.order(sender)[0]]
 
 
@@ -80,12 +65,13 @@ async def test_a_conversation_always_goes_to_the_same_server(router, servers) ->
     for sender in (f"c{n}" for n in range(12)):
         first = await answered_by(router, sender)
         assert {await answered_by(router, sender) for _ in range(5)} == {first}
-        assert first == home(router, servers, sender).name
+        assert first == home(router, servers, sender).reply[0]["text"]
+    assert {key for server in servers for key in server.authorization} == {
+        f"Bearer {SECRET}"}
 
 
-async def test_every_portal_picks_the_same_server(router, servers, clock) -> None:
-    pairs = zip(router.clients, servers, strict=True)
-    other = RasaServers([client(c.base_url, s) for c, s in pairs], clock=clock)
+async def test_every_portal_picks_the_same_server(router, clock) -> None:
+    other = RasaServers([client(c.base_url) for c in router.clients], clock=clock)
     senders = [f"conversation-{n}" for n in range(200)]
     assert [router.order(s) for s in senders] == [other.order(s) for s in senders]
 
@@ -96,12 +82,16 @@ def test_conversations_are_spread_over_the_servers(router) -> None:
     assert all(800 < count < 1200 for count in homes.values()), homes
 
 
-def test_adding_a_server_moves_only_the_conversations_it_takes(router, servers) -> None:
-    bigger = RasaServers(router.clients + [client("http://10.0.0.4:5005", FakeServer("4"))])
+def test_adding_a_server_moves_only_the_conversations_it_takes(router) -> None:
+    bigger = RasaServers(router.clients + [client("http://10.0.0.4:5005")])
     senders = [f"conversation-{n}" for n in range(2000)]
     moved = [s for s in senders if bigger.order(s)[0] != router.order(s)[0]]
     assert all(bigger.order(s)[0] == 3 for s in moved)  # only to the new server
     assert 350 < len(moved) < 650
+
+
+def name(server: RasaStandIn) -> str:
+    return server.reply[0]["text"]
 
 
 @pytest.mark.parametrize("failure", ["refused", "connect-timeout", "actions-down"])
@@ -110,42 +100,52 @@ async def test_a_server_that_cannot_take_a_message_fails_over(router, servers, c
     sender = "conversation-7"
     order = router.order(sender)
     first, second = servers[order[0]], servers[order[1]]
-    first.mode = failure
-    assert await answered_by(router, sender) == second.name
+    await first.become(failure)
+    assert await answered_by(router, sender) == name(second)
     # It sticks to the second while the first is down, without asking the first again.
-    first.mode = "up"
+    await first.become("up")
     clock.now += 4
-    assert await answered_by(router, sender) == second.name
+    assert await answered_by(router, sender) == name(second)
     # Once the first has had time to come back, the conversation goes home.
     clock.now += 2
-    assert await answered_by(router, sender) == first.name
-    assert first.seen == [sender]
+    assert await answered_by(router, sender) == name(first)
+    assert first.senders == [sender]
+    assert second.senders == [sender, sender]
 
 
 async def test_a_message_that_may_have_been_taken_is_not_sent_elsewhere(router, servers):
     """A read timeout means the turn may be running: sending it to another server could
     run it twice. The person is asked to send it again instead."""
     sender = "conversation-8"
-    servers[router.order(sender)[0]].mode = "read-timeout"
+    taker = servers[router.order(sender)[0]]
+    await taker.become("read-timeout")
     with pytest.raises(RasaUnavailable) as raised:
         await answered_by(router, sender)
     assert not isinstance(raised.value, RasaNotReady)
-    assert all(not server.seen for server in servers)
+    assert taker.senders == [sender]
+    assert all(not server.sent for server in servers if server is not taker)
+
+
+async def test_an_answer_that_is_not_messages_is_no_reply(router, servers) -> None:
+    sender = "conversation-10"
+    servers[router.order(sender)[0]].reply = {"not": "a list"}  # type: ignore[assignment]
+    with pytest.raises(RasaUnavailable):
+        await answered_by(router, sender)
 
 
 async def test_nothing_can_answer_when_every_server_is_down(router, servers) -> None:
     for server in servers:
-        server.mode = "refused"
+        await server.become("refused")
     with pytest.raises(RasaUnavailable):
         await answered_by(router, "conversation-9")
     # A server marked down is still tried when it is the only hope.
-    servers[2].mode = "up"
-    assert await answered_by(router, "conversation-9") == servers[2].name
+    await servers[2].become("up")
+    assert await answered_by(router, "conversation-9") == name(servers[2])
 
 
 async def test_status_names_what_is_down_as_the_processes_are_named(router, servers):
-    servers[1].mode = "refused"
-    servers[2].mode = "actions-down"
+    await servers[1].become("refused")
+    await servers[2].become("actions-down")
     status = await router.status()
     assert status == [[], ["rasa"], ["actions"]]
     assert RasaServers.names_down(status) == ["rasa-2", "actions-3"]
