@@ -1,8 +1,11 @@
 """Simulated families: N concurrent conversations over HTTP, timed turn by turn.
 
-Both sides are played the same way: one `httpx.AsyncClient` (one connection pool) for
-all families, every family starting within `ramp` seconds, each turn sent as soon as
+Both sides are played the same way: one `aiohttp.ClientSession` (one connection pool)
+for all families, every family starting within `ramp` seconds, each turn sent as soon as
 the previous reply arrived (plus `think` seconds), every turn timed on the client.
+aiohttp rather than httpx: the load generator shares the machine's two cores with what
+it measures, and with 50 connections open httpx took about twenty times as much CPU a
+request (6 ms against 0.3 ms here; bench/FINDINGS.md).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import json
 import random
 import time
 import uuid
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import yaml
 
 # MapBot: the question the assistant asks -> what the parent types (as in the e2e test,
@@ -72,7 +76,7 @@ class Recorder:
     started: float = field(default_factory=time.perf_counter)
     problems: Counter = field(default_factory=Counter)
 
-    async def post(self, client: httpx.AsyncClient, url: str, body: dict, family: int,
+    async def post(self, client: aiohttp.ClientSession, url: str, body: dict, family: int,
                    index: int) -> Any | None:
         """One timed turn; the parsed JSON reply, or None after any error."""
         if index and self.think:
@@ -80,23 +84,25 @@ class Recorder:
         started = time.perf_counter()
         sent_at = started - self.started
         try:
-            response = await client.post(url, json=body)
-        except httpx.HTTPError as error:
+            async with client.post(url, json=body) as response:
+                status, content = response.status, await response.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             seconds = time.perf_counter() - started
             self.turns.append(Turn(self.side, family, index, seconds, 0,
                                    type(error).__name__, sent_at, self.round))
             self.problems[f"transport:{type(error).__name__}"] += 1
             return None
         seconds = time.perf_counter() - started
-        if response.status_code != 200:
-            self.turns.append(Turn(self.side, family, index, seconds, response.status_code,
-                                   response.text[:200], sent_at, self.round))
-            self.problems[f"http:{response.status_code}"] += 1
+        if status != 200:
+            self.turns.append(Turn(self.side, family, index, seconds, status,
+                                   content[:200].decode("utf-8", "replace"), sent_at,
+                                   self.round))
+            self.problems[f"http:{status}"] += 1
             return None
         self.turns.append(Turn(self.side, family, index, seconds, 200, sent_at=sent_at,
                                round=self.round))
         try:
-            return response.json()
+            return json.loads(content)
         except ValueError:
             self.problems["bad_json"] += 1
             return None
@@ -107,7 +113,7 @@ class Recorder:
 
 
 # One family's whole conversation: (client, recorder, family number) -> played to the end.
-Family = Callable[[httpx.AsyncClient, Recorder, int], Awaitable[bool]]
+Family = Callable[[aiohttp.ClientSession, Recorder, int], Awaitable[bool]]
 
 
 # MapBot --------------------------------------------------------------------------------
@@ -125,7 +131,7 @@ def mapbot_family(token: str) -> Family:
     """A parent's whole conversation: hello, yes, every question, /send."""
     url = f"/api/v1/chat/{token}/messages"
 
-    async def play(client: httpx.AsyncClient, rec: Recorder, family: int) -> bool:
+    async def play(client: aiohttp.ClientSession, rec: Recorder, family: int) -> bool:
         index = 0
 
         async def say(text: str) -> list[dict] | None:
@@ -183,7 +189,7 @@ def stock_examples(project: Path) -> dict[str, list[str]]:
 def stock_family(examples: dict[str, list[str]], turns: int) -> Family:
     """As many turns as a MapBot conversation, with texts from the stock NLU data."""
 
-    async def play(client: httpx.AsyncClient, rec: Recorder, family: int) -> bool:
+    async def play(client: aiohttp.ClientSession, rec: Recorder, family: int) -> bool:
         sender = f"bench-{family}-{uuid.uuid4().hex[:12]}"
         for index in range(turns):
             options = examples[STOCK_INTENTS[index % len(STOCK_INTENTS)]]
@@ -263,10 +269,9 @@ async def play_all(side: str, base_url: str, families: list[Family],
     rng = random.Random(seed)
     offsets = [rng.uniform(0, ramp) for _ in families]
     rec = Recorder(side, think, round_number)
-    size = len(families) + 4
-    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-
-    async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=len(families) + 4)
+    async with aiohttp.ClientSession(base_url=base_url, connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=timeout)) as client:
 
         async def one(number: int) -> bool:
             await asyncio.sleep(offsets[number])
