@@ -70,8 +70,10 @@ class Settings:
     quick_exit_url: str = "https://www.bbc.co.uk/weather"
     rasa_timeout_seconds: float = 30.0
     # Turns each Rasa server runs at once; the others wait their turn, in the order
-    # they came (rasa_addons/secure_rest.py).
-    rasa_turns_at_once: int = 4
+    # they came (rasa_addons/secure_rest.py). Enough that Rasa has other turns to work
+    # on while some wait for their action server; few enough that a turn, once started,
+    # is not slowed by many others (2, 4 and 8 measured: bench/FINDINGS.md, 28).
+    rasa_turns_at_once: int = 8
     # Safeguarding alerts (see bot/alerts.py); a channel with no address is off.
     alert_webhook_url: str = ""
     alert_webhook_secret: str = field(default="", repr=False)

@@ -38,7 +38,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.config import HTTP_KEEPALIVE_SECONDS
+from bot.config import HTTP_KEEPALIVE_SECONDS, Settings
 from bot.gc_freeze import freeze_startup_objects
 from rasa_addons.answer_parts import read_parts
 
@@ -46,9 +46,7 @@ logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 64
 ACTION_PROBE_SECONDS = 3
-# Enough that the event loop has another turn to work on while one waits for its action
-# server or the database; few enough that a turn, once started, is not held up by many.
-DEFAULT_TURNS_AT_ONCE = 4
+DEFAULT_TURNS_AT_ONCE = Settings.rasa_turns_at_once
 
 
 def _secret_matches(given: str, expected: str) -> bool:
@@ -216,9 +214,10 @@ class SecureRestInput(RestInput):
 
 def turns_at_once(value: Any) -> int:
     """The `turns_at_once` credential: a whole number from 1; empty means the default."""
-    if value is None or str(value).strip() == "":
+    text = "" if value is None else str(value).strip()
+    if not text:
         return DEFAULT_TURNS_AT_ONCE
-    number = int(str(value).strip())
-    if number < 1:
-        raise ValueError("MAPBOT_RASA_TURNS_AT_ONCE must be 1 or more.")
-    return number
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"MAPBOT_RASA_TURNS_AT_ONCE must be a whole number from 1, "
+                         f"not {text!r}.")
+    return int(text)
