@@ -4,8 +4,7 @@ Both sides are played the same way: one `aiohttp.ClientSession` (one connection 
 for all families, every family starting within `ramp` seconds, each turn sent as soon as
 the previous reply arrived (plus `think` seconds), every turn timed on the client.
 aiohttp rather than httpx: the load generator shares the machine's two cores with what
-it measures, and with 50 connections open httpx took about twenty times as much CPU a
-request (6 ms against 0.3 ms here; bench/FINDINGS.md).
+it measures, and on aiohttp it uses half the CPU a turn it did (bench/FINDINGS.md, 30).
 """
 
 from __future__ import annotations

@@ -37,6 +37,18 @@ def _env_int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
 
+def turns_at_once(value: object) -> int:
+    """MAPBOT_RASA_TURNS_AT_ONCE (the portal's settings, and the Rasa channel's credential
+    that `bot.stack` fills from them): a whole number from 1; empty means the default."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return Settings.rasa_turns_at_once
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"MAPBOT_RASA_TURNS_AT_ONCE must be a whole number from 1, "
+                         f"not {text!r}.")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -122,8 +134,7 @@ def load_settings() -> Settings:
         tracker_database_url=_env("MAPBOT_TRACKER_DATABASE_URL", Settings.tracker_database_url),
         rasa_url=_env("MAPBOT_RASA_URL", Settings.rasa_url),
         rasa_urls=_env("MAPBOT_RASA_URLS", ""),
-        rasa_turns_at_once=max(1, _env_int("MAPBOT_RASA_TURNS_AT_ONCE",
-                                           Settings.rasa_turns_at_once)),
+        rasa_turns_at_once=turns_at_once(os.environ.get("MAPBOT_RASA_TURNS_AT_ONCE")),
         action_port=_env_int("MAPBOT_ACTION_PORT", Settings.action_port),
         redis_url=_env("MAPBOT_REDIS_URL", ""),
         portal_internal_url=_env("MAPBOT_PORTAL_INTERNAL_URL", ""),

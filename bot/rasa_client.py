@@ -117,13 +117,14 @@ def merge_messages(raw: list[dict]) -> list[dict]:
 class RasaClient:
     """One Rasa server's mapbot channel.
 
-    aiohttp, not httpx: on every turn's call to Rasa httpx cost the portal about a third
-    of its CPU (its connection pool looks for an optional module on disk at each
-    request), aiohttp a fraction of that (bench/FINDINGS.md)."""
+    aiohttp, not httpx: with many turns in flight, httpx's pool cost the portal about a
+    fifth of its CPU a turn, aiohttp a small part of that (bench/FINDINGS.md, 29)."""
 
     def __init__(self, base_url: str, timeout: float, secret: str = "") -> None:
         self.base_url = base_url.rstrip("/")
-        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=CONNECT_SECONDS)
+        # sock_connect, not connect: aiohttp's `connect` also counts the wait for a free
+        # pooled connection, and a busy pool does not mean the server is down.
+        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=CONNECT_SECONDS)
         self._headers = {"Authorization": f"Bearer {secret}"}
         self._session: aiohttp.ClientSession | None = None
 
@@ -186,6 +187,7 @@ class RasaClient:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+            self._session = None
 
 
 def instance_suffix(index: int) -> str:

@@ -38,7 +38,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.config import HTTP_KEEPALIVE_SECONDS, Settings
+from bot.config import HTTP_KEEPALIVE_SECONDS, Settings, turns_at_once
 from bot.gc_freeze import freeze_startup_objects
 from rasa_addons.answer_parts import read_parts
 
@@ -87,7 +87,7 @@ class SecureRestInput(RestInput):
                    turns_at_once(credentials.get("turns_at_once")))
 
     def __init__(self, secret: str, action_health_url: str | None = None,
-                 turns_at_once: int = DEFAULT_TURNS_AT_ONCE) -> None:
+                 most_turns: int = DEFAULT_TURNS_AT_ONCE) -> None:
         if len(secret) < 16:
             # An empty or short secret would let any local process talk to Rasa.
             raise ValueError("MAPBOT_RASA_CHANNEL_SECRET is missing or too short: the "
@@ -96,7 +96,7 @@ class SecureRestInput(RestInput):
         self.action_health_url = action_health_url
         self._session: aiohttp.ClientSession | None = None
         # asyncio's semaphore wakes its waiters in the order they came (Python >= 3.10.9).
-        self._turns = asyncio.Semaphore(turns_at_once)
+        self._turns = asyncio.Semaphore(most_turns)
 
     # Checks -------------------------------------------------------------------------
 
@@ -183,6 +183,11 @@ class SecureRestInput(RestInput):
             turn = metadata.get("turn")
             turn = turn if isinstance(turn, int) and not isinstance(turn, bool) else None
 
+            # Before queueing: a server that cannot run a turn says so at once, so the
+            # portal can send the message to another server without waiting here.
+            down = await self._down(request)
+            if down:
+                return _unavailable(*down)  # nothing was done: another server may try
             async with self._turns:
                 return await self._take_turn(request, sender_id, text, turn, metadata)
 
@@ -190,10 +195,8 @@ class SecureRestInput(RestInput):
 
     async def _take_turn(self, request: Request, sender_id: str, text: str,
                          turn: int | None, metadata: dict) -> HTTPResponse:
-        down = await self._down(request)
-        if down:
-            return _unavailable(*down)  # nothing was done: another server may try
-
+        # A turn waiting for its conversation's lock (another portal sent a message of
+        # the same conversation) keeps its place here meanwhile: rare, and short.
         agent = request.app.ctx.agent
         collector = CollectingOutputChannel()
         try:
@@ -211,13 +214,3 @@ class SecureRestInput(RestInput):
             return response.json({"error": "The turn failed."}, status=500)
         return response.json(collector.messages)
 
-
-def turns_at_once(value: Any) -> int:
-    """The `turns_at_once` credential: a whole number from 1; empty means the default."""
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return DEFAULT_TURNS_AT_ONCE
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"MAPBOT_RASA_TURNS_AT_ONCE must be a whole number from 1, "
-                         f"not {text!r}.")
-    return int(text)

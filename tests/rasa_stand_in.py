@@ -17,21 +17,18 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.rasa_client import CHANNEL
+from bot.stack import free_port
+
 MODES = ("up", "actions-down", "read-timeout", "refused", "connect-timeout")
-CHANNEL = "/webhooks/mapbot"
-
-
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RasaStandIn:
     def __init__(self, port: int | None = None, reply_text: str = "Hello, I am MapBot.") -> None:
-        self.port = port or unused_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.mode = "up"
+        self.delay = 0.0  # seconds before each answer
         self.status = 200
         self.reply: list[dict] = [{"text": reply_text}]
         self.sent: list[dict] = []
@@ -94,6 +91,7 @@ class RasaStandIn:
         self.sent.append(body)
         if self.mode == "read-timeout":
             await self._closing.wait()
+        await asyncio.sleep(self.delay)
         return web.json_response(self.reply, status=self.status)
 
     async def _close(self) -> None:

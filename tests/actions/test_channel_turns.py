@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from rasa_addons.secure_rest import DEFAULT_TURNS_AT_ONCE, SecureRestInput, turns_at_once
+from bot.config import turns_at_once
+from rasa_addons.secure_rest import DEFAULT_TURNS_AT_ONCE, SecureRestInput
 
 SECRET = "s" * 32
 
@@ -21,6 +22,7 @@ class GatedAgent:
     """Records when each turn starts and finishes; a turn ends when its gate opens."""
 
     def __init__(self) -> None:
+        self.ready = True
         self.started: list[str] = []
         self.running = 0
         self.most_running = 0
@@ -30,9 +32,8 @@ class GatedAgent:
         self.tracker_store = SimpleNamespace()
         self.processor = SimpleNamespace(handle_message=self.handle_message)
 
-    @staticmethod
-    def is_ready() -> bool:
-        return True
+    def is_ready(self) -> bool:
+        return self.ready
 
     async def handle_message(self, message: Any) -> None:
         sender = message.sender_id
@@ -74,10 +75,14 @@ async def _settle() -> None:
         await asyncio.sleep(0)
 
 
-@pytest.mark.asyncio
+async def _answered(call: asyncio.Task) -> Any:
+    """The channel's answer; a turn stuck in the queue fails the test, not hangs it."""
+    return await asyncio.wait_for(call, timeout=5)
+
+
 async def test_no_more_turns_run_at_once_than_allowed_and_they_start_in_order() -> None:
     agent = GatedAgent()
-    webhook = _webhook(SecureRestInput(SECRET, turns_at_once=2))
+    webhook = _webhook(SecureRestInput(SECRET, most_turns=2))
     senders = [f"family-{n}" for n in range(6)]
     calls = {}
     for sender in senders:  # arriving one after another
@@ -90,7 +95,7 @@ async def test_no_more_turns_run_at_once_than_allowed_and_they_start_in_order() 
     assert agent.started == senders[:3]
     for sender in senders:
         agent.open(sender)
-    replies = await asyncio.gather(*calls.values())
+    replies = [await _answered(call) for call in calls.values()]
 
     assert agent.started == senders
     assert agent.most_running == 2
@@ -98,10 +103,9 @@ async def test_no_more_turns_run_at_once_than_allowed_and_they_start_in_order() 
         f"reply to {sender}" for sender in senders]
 
 
-@pytest.mark.asyncio
 async def test_a_failed_or_abandoned_turn_gives_its_place_to_the_next() -> None:
     agent = GatedAgent()
-    webhook = _webhook(SecureRestInput(SECRET, turns_at_once=1))
+    webhook = _webhook(SecureRestInput(SECRET, most_turns=1))
     broken = asyncio.create_task(webhook(_request(agent, "broken")))
     await _settle()
     gone = asyncio.create_task(webhook(_request(agent, "gone")))  # waiting, then left
@@ -112,16 +116,31 @@ async def test_a_failed_or_abandoned_turn_gives_its_place_to_the_next() -> None:
     agent.open("broken")
     agent.open("waiting")
 
-    assert (await broken).status == 500
-    assert (await waiting).status == 200
+    assert (await _answered(broken)).status == 500
+    assert (await _answered(waiting)).status == 200
     assert agent.started == ["broken", "waiting"]
     with pytest.raises(asyncio.CancelledError):
         await gone
 
 
+async def test_a_server_that_cannot_run_turns_says_so_without_queueing() -> None:
+    """The portal sends the message to another server at once, not after the queue."""
+    agent = GatedAgent()
+    webhook = _webhook(SecureRestInput(SECRET, most_turns=1))
+    running = asyncio.create_task(webhook(_request(agent, "running")))
+    await _settle()
+    agent.ready = False  # e.g. its model is being replaced
+    refused = await _answered(asyncio.create_task(webhook(_request(agent, "refused"))))
+    assert refused.status == 503
+    assert json.loads(refused.body) == {"status": "unavailable", "down": ["rasa"]}
+    agent.open("running")
+    assert (await _answered(running)).status == 200
+    assert agent.started == ["running"]
+
+
 @pytest.mark.parametrize(("given", "expected"), [
     (None, DEFAULT_TURNS_AT_ONCE), ("", DEFAULT_TURNS_AT_ONCE), ("1", 1), (" 8 ", 8), (3, 3)])
-def test_turns_at_once_from_the_credentials(given: Any, expected: int) -> None:
+def test_turns_at_once_from_the_settings_or_credentials(given: Any, expected: int) -> None:
     assert turns_at_once(given) == expected
 
 

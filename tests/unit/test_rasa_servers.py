@@ -3,6 +3,7 @@ against stand-in channels on real loopback ports (tests/rasa_stand_in.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -131,6 +132,21 @@ async def test_an_answer_that_is_not_messages_is_no_reply(router, servers) -> No
     servers[router.order(sender)[0]].reply = {"not": "a list"}  # type: ignore[assignment]
     with pytest.raises(RasaUnavailable):
         await answered_by(router, sender)
+
+
+async def test_a_busy_pool_is_not_a_server_down(servers, monkeypatch) -> None:
+    """Waiting longer than the connect timeout for a free pooled connection is waiting
+    for other turns to finish, not a server that cannot be reached."""
+    monkeypatch.setattr(rasa_client, "POOL_CONNECTIONS", 1)
+    server = servers[0]
+    server.delay = 0.8  # longer than the 0.5 s connect timeout
+    rasa = RasaClient(server.url, timeout=3, secret=SECRET)
+    try:
+        replies = await asyncio.gather(*(rasa.send(f"c{n}", "hi", {}) for n in range(2)))
+    finally:
+        await rasa.close()
+    assert [reply[0]["text"] for reply in replies] == ["rasa-1", "rasa-1"]
+    assert sorted(server.senders) == ["c0", "c1"]
 
 
 async def test_nothing_can_answer_when_every_server_is_down(router, servers) -> None:
