@@ -46,7 +46,6 @@ logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 64
 ACTION_PROBE_SECONDS = 3
-DEFAULT_TURNS_AT_ONCE = Settings.rasa_turns_at_once
 
 
 def _secret_matches(given: str, expected: str) -> bool:
@@ -87,7 +86,7 @@ class SecureRestInput(RestInput):
                    turns_at_once(credentials.get("turns_at_once")))
 
     def __init__(self, secret: str, action_health_url: str | None = None,
-                 most_turns: int = DEFAULT_TURNS_AT_ONCE) -> None:
+                 most_turns: int = Settings.rasa_turns_at_once) -> None:
         if len(secret) < 16:
             # An empty or short secret would let any local process talk to Rasa.
             raise ValueError("MAPBOT_RASA_CHANNEL_SECRET is missing or too short: the "
@@ -213,4 +212,3 @@ class SecureRestInput(RestInput):
             logger.error("mapbot channel: a turn failed (%s)", type(error).__name__)
             return response.json({"error": "The turn failed."}, status=500)
         return response.json(collector.messages)
-

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import turns_at_once
-from rasa_addons.secure_rest import DEFAULT_TURNS_AT_ONCE, SecureRestInput
+from bot.config import Settings, turns_at_once
+from rasa_addons.secure_rest import SecureRestInput
 
 SECRET = "s" * 32
 
@@ -139,7 +139,8 @@ async def test_a_server_that_cannot_run_turns_says_so_without_queueing() -> None
 
 
 @pytest.mark.parametrize(("given", "expected"), [
-    (None, DEFAULT_TURNS_AT_ONCE), ("", DEFAULT_TURNS_AT_ONCE), ("1", 1), (" 8 ", 8), (3, 3)])
+    (None, Settings.rasa_turns_at_once), ("", Settings.rasa_turns_at_once),
+    ("1", 1), (" 8 ", 8), (3, 3)])
 def test_turns_at_once_from_the_settings_or_credentials(given: Any, expected: int) -> None:
     assert turns_at_once(given) == expected
 
