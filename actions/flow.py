@@ -14,8 +14,8 @@ from actions import texts
 from actions.conversation import Person, person, utter
 from actions.portal import PortalError, portal
 from actions.questions import SKIPPED, form_for
+from bot.vocabulary import CHILD_ROLES
 
-CHILD_ROLES = ("child", "young_person")
 TITLE_CHARS = 40
 
 
@@ -74,6 +74,8 @@ def read_back(answers: list[dict], audience: str | None = None) -> list[str]:
         line = f"• {answer['text']}"
         if answer["kind"] == "scale" and answer["text"].strip() != str(answer["value"]):
             line += f" ({answer['value']})"  # the number as understood
+        if answer.get("private"):
+            line += f" {texts.heading('private_mark', audience)}"
         groups.setdefault(_group_key(answer), []).append(line)
     return [f"{texts.heading(key, audience)}\n" + "\n".join(groups[key])
             for key in GROUP_ORDER if key in groups]

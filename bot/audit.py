@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso
 from bot.models import AuditEvent, Case, Flag, Item, Respondent, Worker
-from bot.store import ROLES, Store
+from bot.store import Store
+from bot.vocabulary import ROLES
 
 ACTIONS = {
     "view": "viewed",
@@ -31,7 +32,8 @@ ACTIONS = {
     "add_worker": "added",
 }
 # Values that are fixed words (safe to log); anything else is logged by field name only.
-FIXED_VALUES = {*SECTIONS, *CATEGORIES, *ITEM_STATUSES, *ROLES, "docx", "html", "json", None,
+FIXED_VALUES = {*SECTIONS, *CATEGORIES, *ITEM_STATUSES, *ROLES, "docx", "html", "json",
+                "family", None,
                 True, False}
 
 

@@ -41,6 +41,7 @@ class AnswerView:
     question: str
     text: str
     value: int | None
+    private: bool = False
 
 
 def items_from_answer(
@@ -102,6 +103,7 @@ def scales_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
                 "value": scale.value,
                 "why": why.text if why else None,
                 "one_point_higher": higher.text if higher else None,
+                "private": any(part.private for part in parts.values()),
             }
         )
     return scales
@@ -109,7 +111,7 @@ def scales_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
 
 def network_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
     answers = list(answers)
-    how = {a.respondent_id: a.text for a in answers if a.kind == "network_how"}
+    how = {a.respondent_id: a for a in answers if a.kind == "network_how"}
     network = []
     for answer in answers:
         if answer.kind != "network":
@@ -120,10 +122,16 @@ def network_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
                     "respondent_id": answer.respondent_id,
                     "name": person.name,
                     "relationship": person.relationship,
-                    "how_they_help": how.get(answer.respondent_id),
+                    "how_they_help": _text(how.get(answer.respondent_id)),
+                    "private": answer.private or bool(
+                        (found := how.get(answer.respondent_id)) and found.private),
                 }
             )
     return network
+
+
+def _text(answer: AnswerView | None) -> str | None:
+    return answer.text if answer else None
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -20,6 +20,8 @@ from datetime import datetime
 from docx import Document
 from docx.shared import Pt
 
+from bot.family_copy import family_copy
+
 COLUMN_TITLES = {
     "worries": "What are we worried about?",
     "working_well": "What's working well?",
@@ -37,7 +39,10 @@ HOUSE_TITLES = {"good_things": "House of good things", "worries": "House of worr
 ROLE_LABELS = {"parent": "parent", "carer": "carer", "network": "family network",
                "young_person": "young person", "child": "child"}
 STATUS_LABELS = {"draft": "to review", "accepted": "accepted", "rejected": "rejected"}
-STATUS_CHOICES = {"draft": ("draft", "accepted"), "accepted": ("accepted",)}
+STATUS_CHOICES = {"draft": ("draft", "accepted"), "accepted": ("accepted",),
+                  "family": ("accepted",)}
+LEVEL_LABELS = {"immediate": "Urgent: someone may be in danger now",
+                "concern": "For your attention: harm described in an answer"}
 PEOPLE_STATUS = {"invited": "invited", "in_progress": "in progress", "submitted": "submitted"}
 
 WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -60,6 +65,8 @@ def when(moment: str | None, seconds: bool = False) -> str:
 def speaker_label(person: dict | None) -> str:
     if person is None:
         return "unknown"
+    if person["role"] is None:  # the family's copy, where they chose not to be named
+        return person["name"]
     return f"{person['name']} ({ROLE_LABELS.get(person['role'], person['role'])})"
 
 
@@ -100,7 +107,7 @@ class MapView:
 
     case: dict
     generated_at: str
-    choice: str  # "draft", "accepted" or "all" (the board)
+    choice: str  # "draft", "accepted", "family" or "all" (the board)
     respondents: list[dict]
     columns: list[Column]
     houses: list[Part]
@@ -108,6 +115,7 @@ class MapView:
     network: list[dict]
     flags: list[dict]
     items: list[dict]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def open_flags(self) -> list[dict]:
@@ -117,11 +125,16 @@ class MapView:
     def choice_words(self) -> str:
         return {"draft": "Draft: every item not rejected, each marked to review or accepted",
                 "accepted": "Accepted items only",
+                "family": "Copy for the family: accepted items only, without the items "
+                          "people asked to keep from the family, safeguarding flags or "
+                          "the children's words; people are named only where they agreed",
                 "all": "Every item"}[self.choice]
 
 
 def arrange(draft: dict, choice: str = "draft") -> MapView:
-    """Arrange the contract JSON. `choice`: "draft", "accepted" or "all" (also rejected)."""
+    """Arrange the contract JSON. `choice`: "draft", "accepted", "family" (the copy that
+    may be shared with the family) or "all" (rejected items too)."""
+    draft = shaped(draft, choice)
     statuses = STATUS_CHOICES.get(choice, ("draft", "accepted", "rejected"))
     people = {person["id"]: person for person in draft["respondents"]}
     items = []
@@ -130,6 +143,7 @@ def arrange(draft: dict, choice: str = "draft") -> MapView:
             continue
         person = people.get(item["respondent_id"])
         items.append(item | {"speaker": speaker_label(person), "person": person,
+                             "private": bool(item.get("private")),
                              "status_words": STATUS_LABELS.get(item["status"], item["status"]),
                              "edited": item["text"] != item["original_text"]})
     columns = []
@@ -157,7 +171,27 @@ def arrange(draft: dict, choice: str = "draft") -> MapView:
         columns=columns, houses=houses,
         scales=[with_speaker(scale) for scale in draft["scales"]],
         network=[with_speaker(person) for person in draft["network"]],
-        flags=[with_speaker(flag) for flag in flags], items=items)
+        flags=[with_speaker(flag) | {"level_words": LEVEL_LABELS.get(
+            flag.get("level", "immediate"), "")} for flag in flags],
+        items=items, notes=list(draft.get("notes", [])))
+
+
+def shaped(draft: dict, choice: str) -> dict:
+    """The map as this choice may show it: the family's copy leaves things out."""
+    if choice == "family" and draft.get("copy") != "family":
+        return family_copy(draft)
+    return draft
+
+
+def choice_from(args) -> str | None:
+    """The version asked for in a query string (`?only=accepted`, `?copy=family`), or
+    None for one that does not exist."""
+    copy, only = args.get("copy", ""), args.get("only", "")
+    if copy == "family":
+        return "family" if only in ("", "accepted") else None
+    if copy:
+        return None
+    return {"": "draft", "draft": "draft", "accepted": "accepted"}.get(only)
 
 
 def filename(case: dict, choice: str, extension: str) -> str:
@@ -180,14 +214,10 @@ def to_docx(draft: dict, choice: str = "draft") -> bytes:
     _p(document, f"Made: {view.generated_at}")
     _p(document, f"Version: {view.choice_words}")
 
-    _h(document, "Safeguarding flags", level=1)
-    if not view.flags:
-        _p(document, "No safeguarding flags.")
-    for flag in view.flags:
-        state = (f"acknowledged by {flag['acknowledged_by']} at {flag['acknowledged_at']}"
-                 if flag["acknowledged_at"] else "NOT YET ACKNOWLEDGED")
-        _p(document, f"{flag['text']}", style="Intense Quote")
-        _p(document, f"Written by {flag['speaker']} at {flag['created_at']}; {state}.")
+    for note in view.notes:
+        _p(document, note)
+    if view.choice != "family":  # never in the family's copy, not even as "none"
+        _flags(document, view)
 
     _h(document, "Who took part", level=1)
     _table(document, ["Name", "Role", "Status", "Submitted at"],
@@ -232,20 +262,34 @@ def to_docx(draft: dict, choice: str = "draft") -> bytes:
     return out.getvalue()
 
 
+def _flags(document, view: MapView) -> None:
+    _h(document, "Safeguarding flags", level=1)
+    if not view.flags:
+        _p(document, "No safeguarding flags.")
+    for flag in view.flags:
+        state = (f"acknowledged by {flag['acknowledged_by']} at {flag['acknowledged_at']}"
+                 if flag["acknowledged_at"] else "NOT YET ACKNOWLEDGED")
+        _p(document, f"{flag['text']}", style="Intense Quote")
+        _p(document, f"{flag['level_words']}. Written by {flag['speaker']} at "
+                     f"{flag['created_at']}; {state}.")
+
+
 def _items(document, items: list[dict], choice: str) -> None:
     if not items:
         _p(document, "Nothing here yet.")
         return
     headers = ["Their words", "Who said it", "The question they answered"]
-    if choice != "accepted":
+    if choice not in ("accepted", "family"):
         headers.append("Status")
     rows = []
     for item in items:
         words = item["text"]
+        if item["private"]:
+            words += "\n(Asked to be kept from the family)"
         if item["edited"]:
             words += f"\n(First written as: {item['original_text']})"
         row = [words, item["speaker"], item["question"]]
-        if choice != "accepted":
+        if choice not in ("accepted", "family"):
             row.append(item["status_words"])
         rows.append(row)
     _table(document, headers, rows)

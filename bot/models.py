@@ -97,6 +97,11 @@ class Respondent(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The assistant's reply held back while the person reads the safeguarding help.
     held_reply: Mapped[str | None] = mapped_column(Text)
+    # A question the portal itself asked and is waiting on ("safe_now"), or None.
+    pending_check: Mapped[str | None] = mapped_column(String(20))
+    # Whether their name may go beside their words in copies shared with the family
+    # (None: not asked or not answered, which counts as no).
+    named_in_family_copy: Mapped[bool | None] = mapped_column(Boolean)
     case: Mapped[Case] = relationship(back_populates="respondents")
 
 
@@ -113,6 +118,8 @@ class Answer(Base):
     text: Mapped[str] = mapped_column(Text)
     # The understood number, for scale answers only.
     value: Mapped[int | None] = mapped_column(Integer)
+    # "I don't want my family to see this": kept out of copies shared with the family.
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
     # The assistant's reading of the answer: its parts and their sections (JSON).
     parts: Mapped[str | None] = mapped_column(Text)
     section: Mapped[str | None] = mapped_column(String(20))
@@ -138,6 +145,7 @@ class Item(Base):
     question: Mapped[str] = mapped_column(Text)
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     status: Mapped[str] = mapped_column(String(20), default="draft")
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -167,6 +175,9 @@ class Flag(Base):
         ForeignKey("respondents.id", ondelete="CASCADE"), index=True
     )
     category: Mapped[str] = mapped_column(String(40))
+    # "immediate" (someone may be in danger now) or "concern" (harm described in an
+    # answer, past or already known): see bot/safeguarding/assess.py.
+    level: Mapped[str] = mapped_column(String(10), default="immediate")
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     acknowledged_by: Mapped[str | None] = mapped_column(String(150))

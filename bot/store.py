@@ -37,9 +37,6 @@ from bot.security import hash_password, new_token, token_hash, verify_password
 from bot.sqlite_async import OneWriterSessions, one_trip_dbapi
 from bot.sqlite_wal import use_wal
 
-ROLES = ("parent", "carer", "network", "young_person", "child")
-CHILD_ROLES = ("young_person", "child")
-
 
 class NotFound(Exception):
     """The thing does not exist, or this caller may not know that it does."""
@@ -358,7 +355,7 @@ class Store:
             answers = await session.scalars(select(Answer).where(
                 Answer.respondent_id.in_(sent)).order_by(Answer.position))
             views = [AnswerView(a.respondent_id, a.question_key, a.kind, a.question, a.text,
-                                a.value) for a in answers]
+                                a.value, bool(a.private)) for a in answers]
             return {
                 "schema": draft_map.SCHEMA,
                 "case": {"id": case.id, "reference": case.reference,
@@ -381,7 +378,7 @@ class Store:
             await self._case_for(session, worker, respondent.case_id)
             if respondent.status != "submitted":
                 raise NotFound  # not on the map yet, so not the worker's to see
-            for field in ("section", "category", "status", "text"):
+            for field in ("section", "category", "status", "text", "private"):
                 if field in changes:
                     setattr(item, field, changes[field])
             return self._item_json(item)
@@ -389,23 +386,44 @@ class Store:
     # Safeguarding ----------------------------------------------------------------------
 
     async def raise_flag(self, respondent_id: str, category: str, text: str,
-                         channels: list[str]) -> dict:
-        """Store the flag and its alerts in one transaction, before anything else."""
+                         channels: list[str], level: str = "immediate") -> dict:
+        """Store the flag and its alerts in one transaction, before anything else.
+
+        `channels` are the alerts to send: the caller passes none for a `concern`."""
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
             since = utcnow() - timedelta(minutes=FLAG_REPEAT_MINUTES)
             same = await session.scalar(select(Flag).where(
                 Flag.respondent_id == respondent_id, Flag.text == text,
-                Flag.created_at >= since))
+                Flag.category == category, Flag.created_at >= since))
             if same is not None:
                 return self._flag_json(same)
             flag = Flag(case_id=respondent.case_id, respondent_id=respondent_id,
-                        category=category, text=text)
+                        category=category, text=text, level=level)
             session.add(flag)
             await session.flush()
             session.add_all(Alert(flag_id=flag.id, channel=channel, event="raised")
                             for channel in channels)
             return self._flag_json(flag)
+
+    async def set_flag_level(self, flag_id: str, level: str, channels: list[str]) -> dict:
+        """Change a flag's level; `channels` get a fresh alert (none when lowering)."""
+        async with self.sessions.begin() as session:
+            flag = await session.get(Flag, flag_id)
+            if flag is None:
+                raise NotFound
+            if flag.level != level:
+                flag.level = level
+                session.add_all(Alert(flag_id=flag.id, channel=channel, event="raised")
+                                for channel in channels)
+            return self._flag_json(flag)
+
+    async def latest_flag(self, respondent_id: str, category: str) -> dict | None:
+        async with self.sessions() as session:
+            flag = await session.scalar(select(Flag).where(
+                Flag.respondent_id == respondent_id, Flag.category == category)
+                .order_by(Flag.created_at.desc()).limit(1))
+            return self._flag_json(flag) if flag is not None else None
 
     async def acknowledge_flag(self, worker: Worker, flag_id: str) -> dict:
         async with self.sessions.begin() as session:
@@ -422,6 +440,7 @@ class Store:
         async with self.sessions.begin() as session:
             overdue = list(await session.scalars(select(Flag.id).where(
                 Flag.acknowledged_at.is_(None), Flag.escalated_at.is_(None),
+                Flag.level == "immediate",  # a concern waits for the worker, not duty
                 Flag.created_at <= utcnow() - timedelta(minutes=minutes))))
             escalated = 0
             for flag_id in overdue:
@@ -470,6 +489,69 @@ class Store:
             alert.attempts += 1
             alert.last_error = error
             alert.next_attempt_at = utcnow() + timedelta(seconds=retry_in_seconds)
+
+    async def answer_marker(self, respondent_id: str) -> tuple[str, str] | None:
+        """The key and save time of the answer saved last: compared before and after a
+        turn, it tells whether the turn saved (or changed) an answer."""
+        async with self.sessions() as session:
+            row = (await session.execute(
+                select(Answer.question_key, Answer.updated_at)
+                .where(Answer.respondent_id == respondent_id)
+                .order_by(Answer.updated_at.desc(), Answer.position.desc()).limit(1))).first()
+            return (row[0], iso(row[1])) if row else None
+
+    async def mark_private(self, respondent_id: str, key: str) -> bool:
+        """The person asked that their family not see this answer: it and its items are
+        kept out of family copies. False if there is no such answer."""
+        async with self.sessions.begin() as session:
+            answer = await session.scalar(select(Answer).where(
+                Answer.respondent_id == respondent_id, Answer.question_key == key))
+            if answer is None:
+                return False
+            answer.private = True
+            await session.execute(update(Item).where(Item.answer_id == answer.id)
+                                  .values(private=True))
+            return True
+
+    async def set_pending_check(self, respondent_id: str, check: str | None) -> None:
+        async with self.sessions.begin() as session:
+            respondent = await session.get(Respondent, respondent_id)
+            respondent.pending_check = check
+
+    async def pending_check(self, respondent_id: str) -> str | None:
+        async with self.sessions() as session:
+            return await session.scalar(select(Respondent.pending_check).where(
+                Respondent.id == respondent_id))
+
+    async def set_named(self, respondent_id: str, named: bool) -> None:
+        async with self.sessions.begin() as session:
+            respondent = await session.get(Respondent, respondent_id)
+            respondent.named_in_family_copy = named
+
+    async def last_prompt(self, respondent_id: str) -> dict | None:
+        """The assistant's last message with buttons (not a list the portal made)."""
+        async with self.sessions() as session:
+            rows = await session.execute(select(Message.text, Message.data).where(
+                Message.respondent_id == respondent_id, Message.sender == "bot",
+                Message.data.is_not(None)).order_by(Message.id.desc()).limit(10))
+            for text, data in rows:
+                extra = json.loads(data)
+                if extra.get("buttons") and not (extra.get("custom") or {}).get(
+                        "private_list"):
+                    return {"text": text} | extra
+            return None
+
+    async def current_question(self, respondent_id: str) -> str | None:
+        """The question slot of the assistant's last question to this person, if any."""
+        async with self.sessions() as session:
+            rows = await session.scalars(select(Message.data).where(
+                Message.respondent_id == respondent_id, Message.sender == "bot",
+                Message.data.is_not(None)).order_by(Message.id.desc()).limit(5))
+            for data in rows:
+                question = (json.loads(data).get("custom") or {}).get("question")
+                if question:
+                    return str(question)
+            return None
 
     async def hold_reply(self, respondent_id: str, messages: list[dict] | None) -> None:
         async with self.sessions.begin() as session:
@@ -529,6 +611,7 @@ class Store:
             answer.text, answer.question, answer.section, answer.category, answer.house,
             json.loads(answer.parts) if answer.parts else None)
         return [Item(answer_id=answer.id, respondent_id=respondent_id, section=d.section,
+                     private=bool(answer.private),
                      category=d.category, house=d.house, text=d.text, original_text=d.text,
                      question=d.question, confidence=d.confidence,
                      position=answer.position * 100 + index)
@@ -542,7 +625,8 @@ class Store:
     @staticmethod
     def _respondent_json(respondent: Respondent, full: bool = True) -> dict:
         data = {"id": respondent.id, "role": respondent.role, "name": respondent.name,
-                "status": respondent.status, "submitted_at": iso(respondent.submitted_at)}
+                "status": respondent.status, "submitted_at": iso(respondent.submitted_at),
+                "named_in_family_copy": bool(respondent.named_in_family_copy)}
         if full:
             data |= {"expires_at": iso(respondent.expires_at),
                      "revoked_at": iso(respondent.revoked_at)}
@@ -552,12 +636,13 @@ class Store:
     def _answer_json(answer: Answer) -> dict:
         return {"key": answer.question_key, "kind": answer.kind, "question": answer.question,
                 "text": answer.text, "value": answer.value, "section": answer.section,
-                "category": answer.category, "house": answer.house}
+                "category": answer.category, "house": answer.house,
+                "private": bool(answer.private)}
 
     @staticmethod
     def _flag_json(flag: Flag) -> dict:
         return {"id": flag.id, "kind": "safeguarding", "respondent_id": flag.respondent_id,
-                "text": flag.text, "category": flag.category,
+                "text": flag.text, "category": flag.category, "level": flag.level,
                 "created_at": iso(flag.created_at), "acknowledged_by": flag.acknowledged_by,
                 "acknowledged_at": iso(flag.acknowledged_at)}
 
@@ -567,4 +652,5 @@ class Store:
                 "category": item.category, "house": item.house, "text": item.text,
                 "original_text": item.original_text, "question": item.question,
                 "confidence": item.confidence, "status": item.status,
+                "private": bool(item.private), "suggested_section": None,
                 "created_at": iso(item.created_at)}

@@ -7,12 +7,13 @@ from functools import wraps
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, empty, json
 
-from bot import audit
+from bot import audit, exports
 from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso
 from bot.portal import web  # the Word and print makers are shared with the screens
 from bot.portal.errors import error, not_found, unauthorised
 from bot.portal.openapi import document
-from bot.store import ROLES, NotFound
+from bot.store import NotFound
+from bot.vocabulary import ROLES
 
 blueprint = Blueprint("api", url_prefix="/api/v1")
 LOGIN_FAILED = {"error": "That username and password do not match an account."}
@@ -140,9 +141,13 @@ async def revoke(request: Request, invitation_id: str) -> HTTPResponse:
 @blueprint.get("/cases/<case_id:str>/map")
 @worker_required
 async def draft_map(request: Request, case_id: str) -> JSONResponse:
+    choice = exports.choice_from(request.args)
+    if choice is None:
+        return error(422, "Use ?copy=family for the family's copy, or leave it out.")
     found = await request.app.ctx.store.draft_map(request.ctx.worker, case_id)
-    await audit.record(request, "view", "map", case_id)
-    return json(found)
+    await audit.record(request, "view", "map", case_id,
+                       changes={"copy": "family"} if choice == "family" else None)
+    return json(exports.shaped(found, choice) if choice == "family" else found)
 
 
 @blueprint.patch("/items/<item_id:str>")
@@ -151,15 +156,17 @@ async def update_item(request: Request, item_id: str) -> JSONResponse:
     body = _body(request)
     changes = _item_changes(body)
     if changes is None:
-        return error(422, "Send any of section, category, status and text, with valid values.")
+        return error(422, "Send any of section, category, status, text and private, with "
+                          "valid values.")
     item = await request.app.ctx.store.update_item(request.ctx.worker, item_id, changes)
     await audit.record(request, "edit", "item", item_id, changes=changes)
     return json(item)
 
 
 def _item_changes(body: dict | None) -> dict | None:
-    allowed = {"section": SECTIONS, "category": (*CATEGORIES, None), "status": ITEM_STATUSES}
-    if not body or set(body) - {"section", "category", "status", "text"}:
+    allowed = {"section": SECTIONS, "category": (*CATEGORIES, None), "status": ITEM_STATUSES,
+               "private": (True, False)}
+    if not body or set(body) - {"section", "category", "status", "text", "private"}:
         return None
     for field, values in allowed.items():
         if field in body and body[field] not in values:
@@ -186,7 +193,8 @@ async def acknowledge_flag(request: Request, flag_id: str) -> JSONResponse:
 async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
     choice = web.export_choice(request.args)
     if choice is None:
-        return error(422, 'Use ?only=accepted for the accepted items only, or leave it out.')
+        return error(422, "Use ?only=accepted for the accepted items only, ?copy=family "
+                          "for the family's copy, or leave both out.")
     found = await request.app.ctx.store.draft_map(request.ctx.worker, case_id)
     await audit.record(request, "export", "map", case_id,
                        changes={"format": kind, "only": choice})

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from sanic import Blueprint, Request
 from sanic.response import JSONResponse, json
 
-from bot.portal import safeguarding
+from bot.alerts import channels
+from bot.portal import portal_steps, safeguarding
 from bot.portal.errors import error
 from bot.rasa_client import START_PAYLOAD, RasaUnavailable, clean_text, text_for_rasa
+from bot.safeguarding.assess import IMMEDIATE, LOW_SAFETY_SCORE
 from bot.store import Closed, NotFound
 
 blueprint = Blueprint("chat")
@@ -107,7 +109,8 @@ async def take_turn(app, respondent, text: str) -> Turn:
 async def _refused(app, respondent, text: str, refusal: Turn) -> Turn:
     """A message we cannot take is still checked: a disclosure is flagged, and the
     person gets the help with the reason their message was not taken."""
-    if await safeguarding.check(app.ctx.settings, app.ctx.store, respondent, text):
+    found = await safeguarding.check(app.ctx.settings, app.ctx.store, respondent, text)
+    if found is not None and found.level == IMMEDIATE:
         help_text = safeguarding.help_messages(respondent.role, saved=True)[0]["text"]
         return Turn(status=refusal.status, error=f"{help_text}\n\n{refusal.error}",
                     extra=refusal.extra)
@@ -115,21 +118,92 @@ async def _refused(app, respondent, text: str, refusal: Turn) -> Turn:
 
 
 async def _converse(app, respondent, text: str) -> Turn:
-    store = app.ctx.store
+    store, settings = app.ctx.store, app.ctx.settings
+    question = await store.current_question(respondent.id)
     # Safeguarding comes first, in every state, whatever happens next.
-    flagged = await safeguarding.check(app.ctx.settings, store, respondent, text)
+    found = await safeguarding.check(settings, store, respondent, text, question)
+    urgent = found is not None and found.level == IMMEDIATE
+    if respondent.submitted_at is not None:
+        return await _reply(store, respondent, text, await _after_sending(
+            store, respondent, text, found))
+    if respondent.pending_check == safeguarding.SAFE_NOW:
+        return await _safe_now(app, respondent, text, urgent)
+    if safeguarding.is_low_home_safety(respondent.role, question, text):
+        await safeguarding.raise_low_score(settings, store, respondent.id, text)
+    own = await _own_step(store, respondent, text) if not urgent else None
+    if own is not None:
+        return await _reply(store, respondent, text, own)
     held = await store.take_held_reply(respondent.id) if respondent.held_reply else None
-    if held is not None and text.strip() == safeguarding.CARRY_ON and not flagged:
+    if held is not None and text.strip() == safeguarding.CARRY_ON and not urgent:
         return await _reply(store, respondent, text, held)
+    before = await store.answer_marker(respondent.id)
     messages = await _ask_rasa(app, respondent, text)
-    if flagged:
+    if urgent:
         # Help first; the assistant's next question waits until they choose to carry on.
         await store.hold_reply(respondent.id, messages)
         return await _reply(store, respondent, text, safeguarding.help_messages(
             respondent.role, saved=messages is not None))
     if messages is None:
         return Turn(status=503, error=TRY_AGAIN)
-    return await _reply(store, respondent, text, messages)
+    if await store.pending_check(respondent.id) == safeguarding.SAFE_NOW:
+        # A child's low home-safety number: one gentle question before the next one.
+        await store.hold_reply(respondent.id, messages)
+        return await _reply(store, respondent, text,
+                            [portal_steps.said("safe_now", respondent.role)])
+    return await _reply(store, respondent, text,
+                        await _dressed(store, respondent, messages, before, found))
+
+
+async def _own_step(store, respondent, text: str) -> list[dict] | None:
+    """A button the portal answers itself (keeping an answer from the family)."""
+    key = portal_steps.private_key(text)
+    if key is not None:
+        return await portal_steps.keep_private(store, respondent, key)
+    if text.strip() == portal_steps.CHOOSE_PRIVATE:
+        return await portal_steps.choose_private(store, respondent)
+    return None
+
+
+async def _dressed(store, respondent, messages: list[dict], before, found) -> list[dict]:
+    """The assistant's reply, with what the portal adds: the calm acknowledgement of a
+    `concern`, the "keep this from my family" button after a saved answer, and the
+    choice of name once the answers are sent."""
+    after = await store.answer_marker(respondent.id)
+    if after is not None and after != before:
+        messages = portal_steps.offer_private(messages, after[0])
+    if found is not None:
+        messages = [safeguarding.acknowledgement(respondent.role), *messages]
+    if portal_steps.submitted(messages):
+        messages = [*messages, *portal_steps.name_choice(respondent.role)]
+    return messages
+
+
+async def _safe_now(app, respondent, text: str, urgent: bool) -> Turn:
+    """The answer to "Are you safe right now?": yes goes on; no or not sure brings help."""
+    store = app.ctx.store
+    reading = await portal_steps.answer_safe_now(store, respondent, text)
+    if reading == "yes" and not urgent:
+        held = await store.take_held_reply(respondent.id)
+        return await _reply(store, respondent, text, [
+            portal_steps.said("safe_now_yes", respondent.role),
+            *(held or await portal_steps.last_prompt(store, respondent))])
+    flag = await store.latest_flag(respondent.id, LOW_SAFETY_SCORE)
+    if flag is not None:
+        await store.set_flag_level(flag["id"], IMMEDIATE,
+                                   channels(app.ctx.settings, "raised"))
+    return await _reply(store, respondent, text,
+                        safeguarding.help_messages(respondent.role, saved=True))
+
+
+async def _after_sending(store, respondent, text: str, found) -> list[dict]:
+    """The answers are sent: no more questions, but help and the name choice still work."""
+    if found is not None and found.level == IMMEDIATE:
+        return [safeguarding.help_messages(respondent.role, saved=True)[0],
+                *await portal_steps.after_sending(store, respondent, "")]
+    replies = await portal_steps.after_sending(store, respondent, text)
+    if found is not None:
+        replies = [safeguarding.acknowledgement(respondent.role), *replies]
+    return replies
 
 
 async def _ask_rasa(app, respondent, text: str) -> list[dict] | None:

@@ -16,8 +16,9 @@ from sanic.response import HTTPResponse, redirect
 from bot.config import Settings
 from bot.portal.chat import take_turn
 from bot.portal.templates import render
-from bot.store import CHILD_ROLES, Closed, NotFound
+from bot.store import Closed, NotFound
 from bot.transcripts import HOUSES, transcript
+from bot.vocabulary import CHILD_ROLES
 
 blueprint = Blueprint("chat_page")
 
@@ -69,6 +70,10 @@ def notice(request: Request, status: int, title: str, paragraphs: list[str]):
 
 async def _page(request: Request, respondent, token: str, error: str = "",
                 draft: str = "", status: int = 200) -> HTTPResponse:
+    if respondent.submitted_at is not None:
+        return render("chat_sent.html", status=status, child=respondent.role in CHILD_ROLES,
+                      page_url=_page_path(token), named=respondent.named_in_family_copy,
+                      quick_exit_url=_exit_url(request))
     said = await transcript(request.app.ctx.store, respondent.id)
     if draft in {choice["payload"] for choice in said.choices}:
         draft = ""  # a pressed button that failed: nothing was typed to keep

@@ -13,6 +13,7 @@ from sanic import Blueprint, Request
 from sanic.response import JSONResponse, json
 
 from bot.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS, parts_problem
+from bot.portal import safeguarding
 from bot.portal.errors import error, not_found
 from bot.rasa_client import clean_text
 from bot.security_compare import secrets_match
@@ -66,7 +67,19 @@ async def save_answer(request: Request, conversation_id: str, key: str) -> JSONR
         conversation_id, key, body["kind"], body["question"], body["text"],
         value=body.get("value"), section=body.get("section"),
         category=body.get("category"), house=body.get("house"), parts=body.get("parts"))
+    if body["kind"] == "scale" and key == "scale":
+        await _check_home_safety(request, conversation_id, body["text"])
     return json(saved)
+
+
+async def _check_home_safety(request: Request, conversation_id: str, text: str) -> None:
+    """A child's low home-safety number is flagged however it arrives (a changed answer
+    too); the chat asks "Are you safe right now?" at the end of the turn."""
+    store = request.app.ctx.store
+    found = await store.conversation(conversation_id)
+    if safeguarding.is_low_home_safety(found.role, "scale", text):
+        await safeguarding.raise_low_score(request.app.ctx.settings, store,
+                                           found.respondent_id, text)
 
 
 @blueprint.delete("/conversations/<conversation_id:str>/answers/<key:str>")

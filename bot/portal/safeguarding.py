@@ -6,11 +6,23 @@ import asyncio
 
 from bot.alerts import channels
 from bot.config import Settings
-from bot.safeguarding.detector import Detection, detect, offer_text, reply_text
-from bot.store import CHILD_ROLES, Store
+from bot.safeguarding.assess import (
+    CONCERN,
+    IMMEDIATE,
+    LOW_SAFETY_SCORE,
+    Assessment,
+    assess,
+)
+from bot.safeguarding.detector import offer_text, reply_text
+from bot.store import Store
+from bot.texts import say
+from bot.understanding.scale import parse_scale
+from bot.vocabulary import CHILD_ROLES
 
 CARRY_ON = "/carry_on"
 LONG_MESSAGE = 500  # longer messages are checked off the event loop
+LOW_SCORE_MAX = 2  # a child's "how safe do you feel at home?" of 0, 1 or 2
+SAFE_NOW = "safe_now"  # the portal's own question: "Are you safe right now?"
 NOT_SAVED = {
     "adult": "Your social worker will still be told. But something went wrong on our "
              "side, so it was not saved as an answer. Please send it again in a moment.",
@@ -19,23 +31,52 @@ NOT_SAVED = {
 }
 
 
-async def find(text: str) -> Detection | None:
-    if len(text) > LONG_MESSAGE:
-        return await asyncio.to_thread(detect, text)
-    return detect(text)
-
-
-async def check(settings: Settings, store: Store, respondent, text: str) -> bool:
-    """Raise a flag (and its alerts) at once if the message may be a disclosure."""
-    found = await find(text)
-    if found is None:
-        return False
-    await store.raise_flag(respondent.id, found.category, text, channels(settings, "raised"))
-    return True
-
-
 def audience(role: str) -> str:
     return "child" if role in CHILD_ROLES else "adult"
+
+
+async def find(text: str, question: str | None) -> Assessment | None:
+    if len(text) > LONG_MESSAGE:
+        return await asyncio.to_thread(assess, text, question)
+    return assess(text, question)
+
+
+async def check(settings: Settings, store: Store, respondent, text: str,
+                question: str | None = None) -> Assessment | None:
+    """Raise a flag at once if the message may be a disclosure. Alerts go for every
+    `immediate` flag and for anything a child or young person tells; an adult's
+    `concern` waits on the board for the worker."""
+    found = await find(text, question)
+    if found is None:
+        return None
+    alerting = found.level == IMMEDIATE or respondent.role in CHILD_ROLES
+    alerts = channels(settings, "raised") if alerting else []
+    await store.raise_flag(respondent.id, found.category, text, alerts, level=found.level)
+    return found
+
+
+def is_low_home_safety(role: str, question: str | None, text: str) -> bool:
+    """A child's or young person's answer of 0, 1 or 2 to "how safe do you feel at home?"."""
+    if role not in CHILD_ROLES or question != "scale":
+        return False
+    value = parse_scale(text).value
+    return value is not None and value <= LOW_SCORE_MAX
+
+
+async def raise_low_score(settings: Settings, store: Store, respondent_id: str,
+                          text: str) -> None:
+    """Flag a low home-safety number the moment it is given, as urgent, with alerts: the
+    child may close the page before answering "Are you safe right now?". A "yes" there
+    lowers the flag to `concern`."""
+    await store.raise_flag(respondent_id, LOW_SAFETY_SCORE, text,
+                           channels(settings, "raised"), level=IMMEDIATE)
+    await store.set_pending_check(respondent_id, SAFE_NOW)
+
+
+def acknowledgement(role: str) -> dict:
+    """For a `concern`: one calm line, then the conversation goes on."""
+    text, _ = say("concern_ack", role, audience(role), {})
+    return {"text": text, "custom": {"safeguarding": CONCERN}}
 
 
 def help_messages(role: str, saved: bool) -> list[dict]:

@@ -24,7 +24,8 @@ from bot import audit, exports, web_sessions
 from bot.draft_map import iso
 from bot.models import Flag, Item, Respondent, Worker, utcnow
 from bot.portal.templates import render
-from bot.store import ROLES, NotFound
+from bot.store import NotFound
+from bot.vocabulary import ROLES
 
 blueprint = Blueprint("web")
 
@@ -45,6 +46,7 @@ SHOW_CHOICES = [("", "Every item"), ("draft", "To review"), ("accepted", "Accept
                 ("rejected", "Rejected")]
 STATUS_ACTIONS = {"accept": "accepted", "reject": "rejected", "draft": "draft"}
 DONE_WORDS = {"accepted": "Accepted", "rejected": "Rejected", "draft": "Back to review"}
+PRIVATE_ACTIONS = {"private": True, "not_private": False}
 MAX_TEXT = 4000
 
 
@@ -400,6 +402,8 @@ def _item_changes(request: Request) -> dict | None:
     action = _form(request, "action")
     if action in STATUS_ACTIONS:
         return {"status": STATUS_ACTIONS[action]}
+    if action in PRIVATE_ACTIONS:
+        return {"private": PRIVATE_ACTIONS[action]}
     if action == "move":
         place = _form(request, "place") or ""
         if place not in exports.move_choices():
@@ -408,7 +412,9 @@ def _item_changes(request: Request) -> dict | None:
         return {"section": section, "category": category or None}
     if action == "edit":
         text = (_form(request, "text") or "").strip()
-        if not text or len(text) > MAX_TEXT or "\x00" in text:
+        if not text or len(text) > MAX_TEXT or any(
+                (ord(char) < 32 or ord(char) == 127) and char not in "\n\t\r"
+                for char in text):
             return None
         return {"text": text}
     return None
@@ -434,7 +440,8 @@ async def review_item(request: Request, case_id: str, item_id: str) -> HTTPRespo
     if not fragment:
         return _see_other(f"{board_url}#item-{item_id}")
     done = DONE_WORDS.get(changes.get("status", ""), "Moved" if "section" in changes
-                          else "Wording saved")
+                          else "Kept from the family" if changes.get("private")
+                          else "Can be shared" if "private" in changes else "Wording saved")
     response = page(request, "worker_item.html", item=await _item_view(store, item),
                     places=exports.move_groups(), case_id=case_id, back=back)
     response.headers["X-MapBot-Place"] = f"{item['section']}:{item['category'] or ''}"
@@ -455,8 +462,7 @@ async def acknowledge(request: Request, case_id: str, flag_id: str) -> HTTPRespo
 
 
 def export_choice(args) -> str | None:
-    only = args.get("only", "")
-    return {"": "draft", "draft": "draft", "accepted": "accepted"}.get(only)
+    return exports.choice_from(args)
 
 
 def word_response(draft: dict, choice: str) -> HTTPResponse:
@@ -475,15 +481,17 @@ async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
     choice = export_choice(request.args)
     if choice is None:
         return error_page(request, 422, "Choose a version",
-                          "Choose the draft or the accepted items only.")
+                          "Choose the draft, the accepted items only, or the family's copy.")
     draft = await _store(request).draft_map(request.ctx.worker, case_id)
     await audit.record(request, "export", "map", case_id,
                        changes={"format": kind, "only": choice})
     if kind == "docx":
         return word_response(draft, choice)
     if kind == "json":
-        name = exports.filename(draft["case"], "draft", "json")
-        return raw(jsonlib.dumps(draft, ensure_ascii=False, indent=2).encode(),
+        name = exports.filename(draft["case"], "family" if choice == "family" else "draft",
+                                "json")
+        shown = exports.shaped(draft, choice)
+        return raw(jsonlib.dumps(shown, ensure_ascii=False, indent=2).encode(),
                    content_type="application/json",
                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return print_response(draft, choice, links=True, case_id=case_id)

@@ -264,12 +264,20 @@ def test_reply_never_promises_secrecy(audience: str) -> None:
         assert phrase not in text, (audience, phrase)
 
 
-@pytest.mark.parametrize("audience", ["adult", "child"])
-def test_reply_says_not_their_fault_and_that_the_worker_will_be_told(audience: str) -> None:
-    text = reply_text(audience).lower()
-    assert "not your fault" in text
-    assert "thank you" in text
-    assert "social worker will be told" in text
+def test_child_reply_says_not_their_fault_and_that_the_worker_is_told_at_once() -> None:
+    text = reply_text("child")
+    assert "It is not your fault." in text
+    assert "Thank you for telling us." in text
+    assert "Your social worker is told right away." in text
+
+
+def test_adult_reply_is_neutral_and_says_the_worker_is_told_before_send() -> None:
+    """An adult may be describing what they did: no blame, no comfort that assumes a
+    victim ("not your fault", "you were right to say something")."""
+    text = reply_text("adult")
+    assert text.startswith("Thank you for being open about this.")
+    assert "fault" not in text.lower() and "right to say" not in text.lower()
+    assert "even before you press Send" in text
 
 
 @pytest.mark.parametrize("audience", ["adult", "child"])

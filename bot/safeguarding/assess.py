@@ -1,0 +1,72 @@
+"""One decision for every message: is it a possible disclosure, and how urgent?
+
+The rules (`detector.py`) and the learned check (`learned.py`) both read the message;
+either can flag. The level follows the practice brief:
+
+* `immediate`: someone may be in danger now, self-harm or suicide, a child alone or
+  scared to go home. The person gets the help reply at once, and the duty alert goes.
+* `concern`: harm described while answering a worry question, past or already known.
+  It needs the worker's attention, not a crisis interruption: a calm one-line
+  acknowledgement, the next question, and the flag on the board.
+
+Only an answer to a question that invites people to describe worries can get
+`concern`, and only when the learned check reads the harm as past or known rather than
+present. Self-harm, suicide, a child alone or scared to go home, and anything said
+outside those questions stay `immediate`: when unsure, the more urgent level.
+A child's `concern` still alerts the worker at once (`bot/portal/safeguarding.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.safeguarding.detector import Detection, detect
+from bot.safeguarding.learned import Scores, load_model
+from bot.vocabulary import CONCERN, IMMEDIATE
+
+LEARNED = "learned_check"  # the category of a flag only the learned check raised
+LOW_SAFETY_SCORE = "low_safety_score"
+# Rule categories that are always urgent, whoever says them and whenever it happened.
+ALWAYS_IMMEDIATE = frozenset({
+    "suicidal", "self_harm", "neglect_alone", "scared_to_go_home", "running_away",
+    "asking_for_help",
+})
+# Questions that ask people to describe worries: harm told here is often past or known.
+WORRY_QUESTIONS = frozenset({
+    "worried_about", "worker_worried", "harder", "before_problem", "near_miss",  # adults
+    "worries_what", "worries_feelings", "worries_more",  # the child's house of worries
+})
+
+
+@dataclass(frozen=True)
+class Assessment:
+    category: str
+    level: str
+    matched: str  # the words the rules matched, or "" for the learned check alone
+    by_rules: bool
+    by_model: bool
+
+
+def assess(text: str, question: str | None = None) -> Assessment | None:
+    """Flag and level for one message. `question`: the slot of the question the person
+    was answering, if any."""
+    if not text or not text.strip():
+        return None
+    found = detect(text)
+    model = load_model()
+    scores = model.scores(text)
+    by_model = scores.harm >= model.threshold
+    if found is None and not by_model:
+        return None
+    level = _level(found, scores, question)
+    return Assessment(category=found.category if found else LEARNED, level=level,
+                      matched=found.matched if found else "", by_rules=found is not None,
+                      by_model=by_model)
+
+
+def _level(found: Detection | None, scores: Scores, question: str | None) -> str:
+    if question not in WORRY_QUESTIONS:
+        return IMMEDIATE
+    if found is not None and found.category in ALWAYS_IMMEDIATE:
+        return IMMEDIATE
+    return IMMEDIATE if scores.immediate >= scores.concern else CONCERN

@@ -1,0 +1,16 @@
+"""MapBot's words for people and states, in one place (shared by the portal and actions).
+
+Pure constants: no imports, so both Python environments can use them.
+"""
+
+from __future__ import annotations
+
+# Who answers: each invitation has one of these roles.
+ROLES = ("parent", "carer", "network", "young_person", "child")
+# The roles that get the children's conversation (the three houses).
+CHILD_ROLES = ("young_person", "child")
+
+# Safeguarding flag levels (bot/safeguarding/assess.py says when each applies).
+IMMEDIATE = "immediate"  # someone may be in danger now: help at once, duty alert
+CONCERN = "concern"  # harm described in an answer, past or already known
+FLAG_LEVELS = (IMMEDIATE, CONCERN)
