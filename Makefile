@@ -12,7 +12,7 @@ RASA_VENV := .venv-rasa
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/mapbot.tar.gz
 
-.PHONY: help setup test-setup run train test lint nlu-report clean
+.PHONY: help setup test-setup run train test lint nlu-report safeguarding-model safeguarding-report clean
 
 help:
 	@echo "make run   - set up, train if the data changed, start MapBot"
@@ -58,6 +58,15 @@ nlu-report: setup
 	$(RASA) test nlu --cross-validation -f 3 --out results/nlu-cv
 	$(RASA) test nlu --nlu tests/nlu/answers_test.yml --model $(MODEL) --out results/nlu-held-out
 
+# The learned safeguarding check: retrain after changing bot/safeguarding/training/ (the
+# weights are kept in the repository; `make test` fails while they are out of date).
+safeguarding-model: setup
+	$(RASA_VENV)/bin/python -m bot.safeguarding.train
+
+# Its figures on the blind held-out set (results/safeguarding-heldout.md). Never tune on them.
+safeguarding-report: setup
+	$(PORTAL_VENV)/bin/python -m tests.safeguarding.heldout
+
 # Trains both assistants from scratch and plays FAMILIES concurrent conversations against
 # each; results in bench/results/ and the README's "Benchmark" section (5 to 15 minutes).
 FAMILIES ?= 50
@@ -65,4 +74,5 @@ bench: setup
 	$(PORTAL_VENV)/bin/python -m bench.run --families $(FAMILIES)
 
 clean:
-	rm -rf $(PORTAL_VENV) $(RASA_VENV) models results var tests/artifacts
+	rm -rf $(PORTAL_VENV) $(RASA_VENV) models var tests/artifacts
+	rm -rf results/core results/nlu-cv results/nlu-held-out results/nlu-routing.md

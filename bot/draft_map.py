@@ -130,6 +130,19 @@ def network_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
     return network
 
 
+# Kept beside the contract's fields for the family's copy (bot/family_copy.py), and
+# taken off before the map leaves MapBot as JSON, so the contract stays exact.
+INTERNAL_FIELDS = {"respondents": ("named_in_family_copy",), "scales": ("private",),
+                   "network": ("private",)}
+
+
+def public(draft: dict) -> dict:
+    """The map as the contract shows it (`mapbot.draft-map/1`)."""
+    return draft | {key: [{name: value for name, value in entry.items()
+                           if name not in fields} for entry in draft[key]]
+                    for key, fields in INTERNAL_FIELDS.items()}
+
+
 def _text(answer: AnswerView | None) -> str | None:
     return answer.text if answer else None
 

@@ -221,7 +221,7 @@ def to_docx(draft: dict, choice: str = "draft") -> bytes:
 
     _h(document, "Who took part", level=1)
     _table(document, ["Name", "Role", "Status", "Submitted at"],
-           [[p["name"], ROLE_LABELS.get(p["role"], p["role"]), p["status_words"],
+           [[p["name"], ROLE_LABELS.get(p["role"], p["role"] or ""), p["status_words"],
              p["submitted_at"] or ""] for p in view.respondents])
 
     for column in view.columns:

@@ -395,7 +395,7 @@ class Store:
             since = utcnow() - timedelta(minutes=FLAG_REPEAT_MINUTES)
             same = await session.scalar(select(Flag).where(
                 Flag.respondent_id == respondent_id, Flag.text == text,
-                Flag.category == category, Flag.created_at >= since))
+                Flag.created_at >= since))
             if same is not None:
                 return self._flag_json(same)
             flag = Flag(case_id=respondent.case_id, respondent_id=respondent_id,

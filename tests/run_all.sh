@@ -19,6 +19,9 @@ step "ruff"
 step "rasa data validate --fail-on-warnings"
 .venv-rasa/bin/rasa data validate --fail-on-warnings --quiet
 
+step "the learned safeguarding check matches its training data"
+.venv-rasa/bin/python -m bot.safeguarding.train --check
+
 step "action unit tests (Rasa environment)"
 .venv-rasa/bin/python -m pytest tests/actions -q -p no:cacheprovider
 

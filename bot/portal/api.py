@@ -8,7 +8,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, empty, json
 
 from bot import audit, exports
-from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso
+from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso, public
 from bot.portal import web  # the Word and print makers are shared with the screens
 from bot.portal.errors import error, not_found, unauthorised
 from bot.portal.openapi import document
@@ -147,7 +147,7 @@ async def draft_map(request: Request, case_id: str) -> JSONResponse:
     found = await request.app.ctx.store.draft_map(request.ctx.worker, case_id)
     await audit.record(request, "view", "map", case_id,
                        changes={"copy": "family"} if choice == "family" else None)
-    return json(exports.shaped(found, choice) if choice == "family" else found)
+    return json(public(exports.shaped(found, choice)))
 
 
 @blueprint.patch("/items/<item_id:str>")

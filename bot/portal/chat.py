@@ -120,7 +120,13 @@ async def _refused(app, respondent, text: str, refusal: Turn) -> Turn:
 async def _converse(app, respondent, text: str) -> Turn:
     store, settings = app.ctx.store, app.ctx.settings
     question = await store.current_question(respondent.id)
-    # Safeguarding comes first, in every state, whatever happens next.
+    # Safeguarding comes first, in every state, whatever happens next. A child's low
+    # home-safety number is its own flag; the words are not flagged twice.
+    low_number = (respondent.submitted_at is None
+                  and respondent.pending_check != safeguarding.SAFE_NOW
+                  and safeguarding.is_low_home_safety(respondent.role, question, text))
+    if low_number:
+        await safeguarding.raise_low_score(settings, store, respondent.id, text)
     found = await safeguarding.check(settings, store, respondent, text, question)
     urgent = found is not None and found.level == IMMEDIATE
     if respondent.submitted_at is not None:
@@ -128,8 +134,8 @@ async def _converse(app, respondent, text: str) -> Turn:
             store, respondent, text, found))
     if respondent.pending_check == safeguarding.SAFE_NOW:
         return await _safe_now(app, respondent, text, urgent)
-    if safeguarding.is_low_home_safety(respondent.role, question, text):
-        await safeguarding.raise_low_score(settings, store, respondent.id, text)
+    if low_number and urgent:
+        await store.set_pending_check(respondent.id, None)  # the help comes now instead
     own = await _own_step(store, respondent, text) if not urgent else None
     if own is not None:
         return await _reply(store, respondent, text, own)
@@ -143,13 +149,14 @@ async def _converse(app, respondent, text: str) -> Turn:
         await store.hold_reply(respondent.id, messages)
         return await _reply(store, respondent, text, safeguarding.help_messages(
             respondent.role, saved=messages is not None))
-    if messages is None:
-        return Turn(status=503, error=TRY_AGAIN)
     if await store.pending_check(respondent.id) == safeguarding.SAFE_NOW:
-        # A child's low home-safety number: one gentle question before the next one.
+        # A child's low home-safety number: one gentle question before the next one
+        # (the portal's own, so it is asked even when the assistant cannot answer).
         await store.hold_reply(respondent.id, messages)
         return await _reply(store, respondent, text,
                             [portal_steps.said("safe_now", respondent.role)])
+    if messages is None:
+        return Turn(status=503, error=TRY_AGAIN)
     return await _reply(store, respondent, text,
                         await _dressed(store, respondent, messages, before, found))
 
@@ -171,7 +178,7 @@ async def _dressed(store, respondent, messages: list[dict], before, found) -> li
     after = await store.answer_marker(respondent.id)
     if after is not None and after != before:
         messages = portal_steps.offer_private(messages, after[0])
-    if found is not None:
+    if found is not None and found.sure:
         messages = [safeguarding.acknowledgement(respondent.role), *messages]
     if portal_steps.submitted(messages):
         messages = [*messages, *portal_steps.name_choice(respondent.role)]
@@ -201,7 +208,7 @@ async def _after_sending(store, respondent, text: str, found) -> list[dict]:
         return [safeguarding.help_messages(respondent.role, saved=True)[0],
                 *await portal_steps.after_sending(store, respondent, "")]
     replies = await portal_steps.after_sending(store, respondent, text)
-    if found is not None:
+    if found is not None and found.sure:
         replies = [safeguarding.acknowledgement(respondent.role), *replies]
     return replies
 

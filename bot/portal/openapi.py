@@ -37,6 +37,8 @@ def _path_param(name: str) -> dict:
 # Exports: the draft (every item not rejected) or the accepted items only.
 _ONLY = {"name": "only", "in": "query", "required": False,
          "schema": {"enum": ["draft", "accepted"], "default": "draft"}}
+# The copy that may be shared with the family (bot/family_copy.py).
+_COPY = {"name": "copy", "in": "query", "required": False, "schema": {"enum": ["family"]}}
 
 
 def _body(schema: dict) -> dict:
@@ -64,12 +66,15 @@ _SCHEMAS = {
                  "text": _STR, "original_text": _STR, "question": _STR,
                  "confidence": {"type": "number"},
                  "status": {"enum": ["draft", "accepted", "rejected"]},
+                 "private": {"type": "boolean"},
+                 "suggested_section": {"enum": ["worries", "working_well", "needs", None]},
                  "created_at": _TIME}},
     "Flag": {"type": "object",
              "required": ["id", "kind", "respondent_id", "text", "created_at",
                           "acknowledged_by", "acknowledged_at"],
              "properties": {"id": _STR, "kind": {"const": "safeguarding"},
                             "respondent_id": _STR, "text": _STR, "category": _STR,
+                            "level": {"enum": ["immediate", "concern"]},
                             "created_at": _TIME, "acknowledged_by": _NSTR,
                             "acknowledged_at": _NTIME}},
     "Message": {"type": "object", "required": ["text"],
@@ -147,19 +152,20 @@ OPENAPI = {
             "security": _BEARER, "parameters": [_path_param("id")],
             "responses": {"204": {"description": "Revoked"}, **_AUTH_ERRORS}}},
         "/api/v1/cases/{id}/map": {"get": {
-            "security": _BEARER, "parameters": [_path_param("id")],
-            "responses": {"200": _json(_MAP), **_AUTH_ERRORS}}},
+            "security": _BEARER, "parameters": [_path_param("id"), _COPY],
+            "responses": {"200": _json(_MAP), **_AUTH_ERRORS,
+                          "422": _error("Unknown value of `copy`")}}},
         "/api/v1/cases/{id}/map.docx": {"get": {
-            "security": _BEARER, "parameters": [_path_param("id"), _ONLY],
+            "security": _BEARER, "parameters": [_path_param("id"), _ONLY, _COPY],
             "responses": {"200": {"description": "The map as a Word document", "content": {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
                     "schema": {"type": "string", "format": "binary"}}}},
-                **_AUTH_ERRORS, "422": _error("Unknown value of `only`")}}},
+                **_AUTH_ERRORS, "422": _error("Unknown value of `only` or `copy`")}}},
         "/api/v1/cases/{id}/map.html": {"get": {
-            "security": _BEARER, "parameters": [_path_param("id"), _ONLY],
+            "security": _BEARER, "parameters": [_path_param("id"), _ONLY, _COPY],
             "responses": {"200": {"description": "The map as a print-ready page", "content": {
                 "text/html": {"schema": {"type": "string"}}}},
-                **_AUTH_ERRORS, "422": _error("Unknown value of `only`")}}},
+                **_AUTH_ERRORS, "422": _error("Unknown value of `only` or `copy`")}}},
         "/api/v1/items/{id}": {"patch": {
             "security": _BEARER, "parameters": [_path_param("id")],
             "requestBody": _body({"type": "object", "minProperties": 1,
@@ -167,6 +173,7 @@ OPENAPI = {
                 "section": _SCHEMAS["Item"]["properties"]["section"],
                 "category": _SCHEMAS["Item"]["properties"]["category"],
                 "status": _SCHEMAS["Item"]["properties"]["status"],
+                "private": {"type": "boolean"},
                 "text": {"type": "string", "maxLength": 4000, "pattern": _LINES}}}),
             "responses": {"200": _json(_ref("Item")), **_AUTH_ERRORS,
                           "422": _error("Malformed body")}}},

@@ -44,12 +44,12 @@ async def find(text: str, question: str | None) -> Assessment | None:
 async def check(settings: Settings, store: Store, respondent, text: str,
                 question: str | None = None) -> Assessment | None:
     """Raise a flag at once if the message may be a disclosure. Alerts go for every
-    `immediate` flag and for anything a child or young person tells; an adult's
-    `concern` waits on the board for the worker."""
+    `immediate` flag and for harm a child or young person tells; an adult's `concern`,
+    and a message only possibly about harm, wait on the board for the worker."""
     found = await find(text, question)
     if found is None:
         return None
-    alerting = found.level == IMMEDIATE or respondent.role in CHILD_ROLES
+    alerting = found.level == IMMEDIATE or (found.sure and respondent.role in CHILD_ROLES)
     alerts = channels(settings, "raised") if alerting else []
     await store.raise_flag(respondent.id, found.category, text, alerts, level=found.level)
     return found
@@ -68,9 +68,11 @@ async def raise_low_score(settings: Settings, store: Store, respondent_id: str,
     """Flag a low home-safety number the moment it is given, as urgent, with alerts: the
     child may close the page before answering "Are you safe right now?". A "yes" there
     lowers the flag to `concern`."""
-    await store.raise_flag(respondent_id, LOW_SAFETY_SCORE, text,
-                           channels(settings, "raised"), level=IMMEDIATE)
-    await store.set_pending_check(respondent_id, SAFE_NOW)
+    before = await store.latest_flag(respondent_id, LOW_SAFETY_SCORE)
+    flag = await store.raise_flag(respondent_id, LOW_SAFETY_SCORE, text,
+                                  channels(settings, "raised"), level=IMMEDIATE)
+    if before is None or flag["id"] != before["id"]:  # not the same number sent again
+        await store.set_pending_check(respondent_id, SAFE_NOW)
 
 
 def acknowledgement(role: str) -> dict:

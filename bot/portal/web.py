@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import audit, exports, web_sessions
-from bot.draft_map import iso
+from bot.draft_map import iso, public
 from bot.models import Flag, Item, Respondent, Worker, utcnow
 from bot.portal.templates import render
 from bot.store import NotFound
@@ -490,7 +490,7 @@ async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
     if kind == "json":
         name = exports.filename(draft["case"], "family" if choice == "family" else "draft",
                                 "json")
-        shown = exports.shaped(draft, choice)
+        shown = public(exports.shaped(draft, choice))
         return raw(jsonlib.dumps(shown, ensure_ascii=False, indent=2).encode(),
                    content_type="application/json",
                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -14,6 +14,12 @@ Only an answer to a question that invites people to describe worries can get
 present. Self-harm, suicide, a child alone or scared to go home, and anything said
 outside those questions stay `immediate`: when unsure, the more urgent level.
 A child's `concern` still alerts the worker at once (`bot/portal/safeguarding.py`).
+
+The learned check has two thresholds, both fixed by cross-validation on the training
+data (`train.py`). Above the higher one it counts like a rule. Between the two, the
+message is only *possibly* about harm: it is flagged as a `concern` for the worker to
+read, without interrupting the person or alerting anyone, so that a miss becomes a look
+rather than nothing, and everyday talk is not met with a crisis message.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ class Assessment:
     matched: str  # the words the rules matched, or "" for the learned check alone
     by_rules: bool
     by_model: bool
+    sure: bool = True  # False: only the learned check's lower threshold was reached
 
 
 def assess(text: str, question: str | None = None) -> Assessment | None:
@@ -57,16 +64,20 @@ def assess(text: str, question: str | None = None) -> Assessment | None:
     scores = model.scores(text)
     by_model = scores.harm >= model.threshold
     if found is None and not by_model:
+        if scores.harm >= model.threshold_possible:
+            return Assessment(category=LEARNED, level=CONCERN, matched="", by_rules=False,
+                              by_model=True, sure=False)
         return None
-    level = _level(found, scores, question)
+    level = _level(found, scores, question, model.present_over_past)
     return Assessment(category=found.category if found else LEARNED, level=level,
                       matched=found.matched if found else "", by_rules=found is not None,
                       by_model=by_model)
 
 
-def _level(found: Detection | None, scores: Scores, question: str | None) -> str:
+def _level(found: Detection | None, scores: Scores, question: str | None,
+           present_over_past: float) -> str:
     if question not in WORRY_QUESTIONS:
         return IMMEDIATE
     if found is not None and found.category in ALWAYS_IMMEDIATE:
         return IMMEDIATE
-    return IMMEDIATE if scores.immediate >= scores.concern else CONCERN
+    return IMMEDIATE if scores.immediate >= present_over_past * scores.concern else CONCERN

@@ -63,7 +63,9 @@ class Scores:
 class Model:
     weights: Mapping[str, tuple[float, float, float]]
     bias: tuple[float, float, float]
-    threshold: float  # flag when `Scores.harm` reaches this
+    threshold: float  # flag as surely as a rule when `Scores.harm` reaches this
+    threshold_possible: float  # flag for the worker to read (no interruption) from here
+    present_over_past: float  # for a worry answer: immediate only if this much likelier
     trained_on: str  # a digest of the training data, to know when to train again
 
     def scores(self, text: str) -> Scores:
@@ -88,5 +90,7 @@ def load_model(path: str | None = None) -> Model:
         weights={name: tuple(values) for name, values in raw["weights"].items()},
         bias=tuple(raw["bias"]),
         threshold=float(raw["threshold"]),
+        threshold_possible=float(raw["threshold_possible"]),
+        present_over_past=float(raw["present_over_past"]),
         trained_on=str(raw["trained_on"]),
     )

@@ -8,8 +8,14 @@ none, concern or immediate), plus the regression corpora in `tests/data/safeguar
 (must-flag lines as immediate, must-not lines as none). The blind held-out set in
 `tests/data/safeguarding/heldout/` is never read here: it measures, it does not teach.
 
-The flag threshold is chosen by 5-fold cross-validation on the training data alone: the
-highest threshold that still flags 99.5% of the harm messages in the left-out folds.
+Settings are chosen by 5-fold cross-validation on the training data alone:
+- `threshold`: the learned check flags as surely as a rule from this score; at most
+  3% of the safe training messages reach it in the left-out folds;
+- `threshold_possible`: flagged for the worker to read, without interrupting; at most
+  8% of the safe training messages reach it;
+- `present_over_past`: how much likelier "immediate" must be than "concern" for a
+  worry answer to interrupt with the crisis help (at least 1; raised until at most 8% of
+  the concern messages would get `immediate`, and never above 2).
 """
 
 from __future__ import annotations
@@ -26,8 +32,10 @@ HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 TRAINING = HERE / "training"
 CORPORA = ROOT / "tests" / "data" / "safeguarding"
-TARGET_RECALL = 0.995
-C = 8.0
+SURE_FALSE_FLAGS = 0.03
+POSSIBLE_FALSE_FLAGS = 0.08
+CONCERN_AS_IMMEDIATE = 0.08
+C = 16.0
 SEED = 7
 MIN_WEIGHT = 1e-3
 
@@ -79,31 +87,63 @@ def _harm_scores(vectoriser, model, texts: list[str]) -> list[float]:
     return [1.0 - row[none] for row in probabilities]
 
 
-def choose_threshold(texts: list[str], labels: list[str]) -> tuple[float, dict]:
+def cross_validated(texts: list[str], labels: list[str]) -> list[tuple[float, float, float]]:
+    """(none, concern, immediate) scores for each message, from a model that never saw it."""
     from sklearn.model_selection import StratifiedKFold
 
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
-    harm_scores: list[float] = []
-    safe_scores: list[float] = []
-    for train, test in folds.split(texts, labels):
-        vectoriser, model = _fit([texts[i] for i in train], [labels[i] for i in train])
-        scores = _harm_scores(vectoriser, model, [texts[i] for i in test])
-        for index, score in zip(test, scores, strict=True):
-            (safe_scores if labels[index] == "none" else harm_scores).append(score)
-    harm_scores.sort()
-    allowed_misses = int(len(harm_scores) * (1 - TARGET_RECALL))
-    threshold = min(0.5, max(0.05, harm_scores[allowed_misses] - 1e-6))
-    report = {
-        "cv_harm_recall": sum(s >= threshold for s in harm_scores) / len(harm_scores),
-        "cv_false_flag_rate": sum(s >= threshold for s in safe_scores) / len(safe_scores),
-        "harm_messages": len(harm_scores), "safe_messages": len(safe_scores),
+    scores: list[tuple[float, float, float]] = [(0.0, 0.0, 0.0)] * len(texts)
+    for train_rows, test_rows in folds.split(texts, labels):
+        vectoriser, model = _fit([texts[i] for i in train_rows],
+                                 [labels[i] for i in train_rows])
+        order = [list(model.classes_).index(label) for label in LABELS]
+        found = model.predict_proba(vectoriser.transform(
+            [features(texts[i]) for i in test_rows]))
+        for index, row in zip(test_rows, found, strict=True):
+            scores[index] = tuple(float(row[k]) for k in order)
+    return scores
+
+
+def _threshold(safe_harm_scores: list[float], false_flags: float) -> float:
+    ranked = sorted(safe_harm_scores, reverse=True)
+    return round(ranked[int(len(ranked) * false_flags)] + 1e-4, 4)
+
+
+def choose_settings(texts: list[str], labels: list[str]) -> dict:
+    scores = cross_validated(texts, labels)
+    harm = [1 - s[0] for s, label in zip(scores, labels, strict=True) if label != "none"]
+    safe = [1 - s[0] for s, label in zip(scores, labels, strict=True) if label == "none"]
+    sure, possible = (_threshold(safe, SURE_FALSE_FLAGS),
+                      _threshold(safe, POSSIBLE_FALSE_FLAGS))
+    concern = [s for s, label in zip(scores, labels, strict=True) if label == "concern"]
+    immediate = [s for s, label in zip(scores, labels, strict=True) if label == "immediate"]
+    factor = 1.0
+    while factor < 2.0 and _share(concern, lambda s, f=factor: s[2] >= f * s[1]) > (
+            CONCERN_AS_IMMEDIATE):
+        factor = round(factor + 0.1, 1)
+    return {
+        "threshold": sure, "threshold_possible": possible, "present_over_past": factor,
+        "cross_validation": {
+            "harm_flagged_sure": _share(harm, lambda h: h >= sure),
+            "harm_flagged_possible": _share(harm, lambda h: h >= possible),
+            "safe_flagged_sure": _share(safe, lambda h: h >= sure),
+            "safe_flagged_possible": _share(safe, lambda h: h >= possible),
+            "concern_read_as_immediate": _share(concern,
+                                                lambda s: s[2] >= factor * s[1]),
+            "immediate_read_as_concern": _share(immediate,
+                                                lambda s: s[2] < factor * s[1]),
+            "harm_messages": len(harm), "safe_messages": len(safe),
+        },
     }
-    return round(threshold, 4), report
+
+
+def _share(rows: list, test) -> float:
+    return round(sum(1 for row in rows if test(row)) / len(rows), 4) if rows else 0.0
 
 
 def train() -> dict:
     texts, labels, digest = training_data()
-    threshold, report = choose_threshold(texts, labels)
+    settings = choose_settings(texts, labels)
     vectoriser, model = _fit(texts, labels)
     order = [list(model.classes_).index(label) for label in LABELS]
     coefficients = model.coef_.T  # features x classes
@@ -113,10 +153,9 @@ def train() -> dict:
         if max(abs(v) for v in row) >= MIN_WEIGHT:
             weights[name] = [round(v, 4) for v in row]
     return {
-        "labels": list(LABELS), "trained_on": digest, "threshold": threshold,
+        "labels": list(LABELS), "trained_on": digest, **settings,
         "bias": [round(float(model.intercept_[k]), 6) for k in order],
-        "cross_validation": report, "examples": len(texts),
-        "weights": dict(sorted(weights.items())),
+        "examples": len(texts), "weights": dict(sorted(weights.items())),
     }
 
 
@@ -138,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     model = train()
     MODEL_PATH.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(json.dumps({k: model[k] for k in ("threshold", "cross_validation", "examples")}))
+    print(json.dumps({k: v for k, v in model.items() if k != "weights"}, indent=1))
     return 0
 
 

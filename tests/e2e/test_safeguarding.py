@@ -6,14 +6,21 @@ from __future__ import annotations
 from tests.e2e.conftest import Family, Worker, asked, payloads, texts
 
 
-def _helped(messages: list[dict], child: bool) -> None:
+def _helped(messages: list[dict], child: bool, sent: bool = False) -> None:
     said = texts(messages)
-    assert "not your fault" in said and "999" in said and "0800 1111" in said
-    assert "social worker will be told" in said
+    assert "999" in said and "0800 1111" in said
+    if child:
+        assert "It is not your fault." in said and "told right away" in said
+    else:  # neutral: an adult may be telling what they did
+        assert said.startswith("Thank you for being open about this.")
+        assert "fault" not in said and "even before you press Send" in said
     assert "secret" not in said.lower()
     assert ("0808 800 5000" in said) is not child  # the NSPCC line is for adults
-    assert {"/carry_on", "/stop"} <= set(payloads(messages))
     assert asked(messages) is None  # no question while they read the help
+    if sent:  # nothing to carry on with: the help, and the answers are already sent
+        assert "already been sent" in said and payloads(messages) == []
+    else:
+        assert {"/carry_on", "/stop"} <= set(payloads(messages))
 
 
 def _flag_texts(worker: Worker, case_id: str) -> list[str]:
@@ -68,7 +75,7 @@ def test_disclosure_during_the_review_and_after_sending(worker: Worker) -> None:
     review = carer.say("/carry_on")
     assert "/send" in payloads(review)
     carer.say("/send")
-    _helped(carer.say("he is threatening to kill us all tonight"), child=False)
+    _helped(carer.say("he is threatening to kill us all tonight"), child=False, sent=True)
     assert _flag_texts(worker, case_id) == [
         "her brother has a knife and said he will stab her",
         "he is threatening to kill us all tonight"]

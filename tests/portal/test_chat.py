@@ -229,6 +229,11 @@ async def test_buttons_and_custom_reach_the_browser_in_the_contract_shape(
         {"text": "Is that right?", "buttons": [{"title": "Yes", "payload": "/affirm"},
                                                {"title": "No", "payload": "/deny"}]},
         {"text": "Sent to your social worker.", "custom": {"status": "submitted"}},
+        # Added by the portal once an adult's answers are sent (bot/portal/portal_steps.py).
+        {"text": "One more thing. Your social worker may share the map with your family. "
+                 "Can they put your name next to your words in the family's copy?",
+         "buttons": [{"title": "Yes, use my name", "payload": "/name_yes"},
+                     {"title": "No, leave my name off", "payload": "/name_no"}]},
     ]}
 
 

@@ -104,7 +104,7 @@ async def test_put_twice_stores_one_answer_and_the_same_items(portal, conversati
     assert first == second
     assert first == {"key": "worries", "kind": "item", "question": ITEM["question"],
                      "text": ITEM["text"], "value": None, "section": "worries",
-                     "category": "harm", "house": None}
+                     "category": "harm", "house": None, "private": False}
     assert await portal.count(Answer) == 1
     assert await stored_items(portal) == items
     assert [text for _, text in items] == ["The flat is cold.", "Dad shouts at night."]

@@ -42,7 +42,9 @@ def assert_map_shape(draft: dict) -> None:
         respondent_ids.add(respondent["id"])
     for item in draft["items"]:
         assert set(item) == {"id", "respondent_id", "section", "category", "house", "text",
-                             "original_text", "question", "confidence", "status", "created_at"}
+                             "original_text", "question", "confidence", "status", "created_at",
+                             "private", "suggested_section"}
+        assert item["private"] is False and item["suggested_section"] is None
         assert isinstance(item["id"], str) and item["respondent_id"] in respondent_ids
         assert item["section"] in SECTIONS
         assert item["category"] in CATEGORIES
@@ -64,9 +66,9 @@ def assert_map_shape(draft: dict) -> None:
         assert isinstance(person["name"], str) and person["name"]
         assert nullable_str(person["relationship"]) and nullable_str(person["how_they_help"])
     for flag in draft["flags"]:
-        # `category` is not in the contract but documented in the OpenAPI; nothing else.
-        assert set(flag) - FLAG_EXTRAS == {"id", "kind", "respondent_id", "text",
+        assert set(flag) - FLAG_EXTRAS == {"id", "kind", "respondent_id", "text", "level",
                                            "created_at", "acknowledged_by", "acknowledged_at"}
+        assert flag["level"] in ("immediate", "concern")
         assert flag["kind"] == "safeguarding"
         assert isinstance(flag["id"], str) and isinstance(flag["text"], str)
         assert flag["respondent_id"] in respondent_ids

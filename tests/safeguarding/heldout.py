@@ -84,17 +84,24 @@ def kappa(pairs: Counter) -> float:
 @dataclass
 class Verdicts:
     rules: bool
-    model: bool
+    model: bool  # the learned check's higher threshold (counts like a rule)
+    model_any: bool  # either of its thresholds
     combined: bool
+    sure: bool  # flagged by the rules or the higher threshold
     level: str | None
 
 
 def judge(row: Row) -> Verdicts:
     found = assess(row.text, question_slot(row.question, row.speaker))
     model = load_model()
-    return Verdicts(rules=detect(row.text) is not None,
-                    model=model.scores(row.text).harm >= model.threshold,
-                    combined=found is not None, level=found.level if found else None)
+    harm = model.scores(row.text).harm
+    return Verdicts(rules=detect(row.text) is not None, model=harm >= model.threshold,
+                    model_any=harm >= model.threshold_possible,
+                    combined=found is not None, sure=found is not None and found.sure,
+                    level=found.level if found else None)
+
+
+COLUMNS = ("rules", "model", "model_any", "sure", "combined")
 
 
 def figures() -> dict:
@@ -113,10 +120,9 @@ def figures() -> dict:
     return {
         "total": total, "agreed": len(rows), "kappa": kappa(pairs), "pairs": pairs,
         "by_label": Counter(r.label for r in rows),
-        "recall": {name: share(harm, lambda v, n=name: getattr(v, n))
-                   for name in ("rules", "model", "combined")},
+        "recall": {name: share(harm, lambda v, n=name: getattr(v, n)) for name in COLUMNS},
         "false_flags": {name: share(safe, lambda v, n=name: getattr(v, n))
-                        for name in ("rules", "model", "combined")},
+                        for name in COLUMNS},
         "immediate_kept": share(immediate, lambda v: v.level == "immediate"),
         "past_worry_immediate": share(past_adult_worry, lambda v: v.level == "immediate"),
         "missed": [r for r in harm if not verdicts[r.id].combined],
@@ -133,23 +139,37 @@ def _pct(pair: tuple[int, int]) -> str:
 
 
 def report(found: dict) -> str:
+    model = load_model()
     lines = [
         "# Safeguarding check on the blind held-out set",
         "",
-        "Made by `python -m tests.safeguarding.heldout` from "
-        "`tests/data/safeguarding/heldout/` (how the set was made: its README).",
+        "Made by `make safeguarding-report` (`python -m tests.safeguarding.heldout`) from "
+        "`tests/data/safeguarding/heldout/`; how the set was written and labelled, blind, "
+        "is in its README. The model's settings were fixed by cross-validation on the "
+        "training data before this set was first scored, and nothing was changed after "
+        "it: these figures measure, they were not tuned on.",
+        "",
+        f"Learned check: trained on {model.trained_on[:12]} (digest of "
+        f"`bot/safeguarding/training/` and the regression corpora); thresholds "
+        f"{model.threshold} (sure) and {model.threshold_possible} (possible); "
+        f"present-over-past factor {model.present_over_past}.",
         "",
         f"Messages: {found['total']}; both labellers agree on {found['agreed']} "
         f"(Cohen's kappa {found['kappa']:.3f}); only those are scored. Agreed labels: "
         + ", ".join(f"{k} {v}" for k, v in sorted(found["by_label"].items())) + ".",
         "",
-        "| | rules alone | learned check alone | combined (what runs) |",
-        "|---|---|---|---|",
+        "| | rules alone | learned check alone, sure | learned check alone, sure or "
+        "possible | combined, sure | combined (what runs) |",
+        "|---|---|---|---|---|---|",
         "| must-flag messages flagged (immediate or concern) | "
-        + " | ".join(_pct(found["recall"][n]) for n in ("rules", "model", "combined")) + " |",
+        + " | ".join(_pct(found["recall"][n]) for n in COLUMNS) + " |",
         "| must-not messages flagged | "
-        + " | ".join(_pct(found["false_flags"][n]) for n in ("rules", "model", "combined"))
-        + " |",
+        + " | ".join(_pct(found["false_flags"][n]) for n in COLUMNS) + " |",
+        "",
+        "\"Sure\": the rules, or the learned check above its higher threshold; these bring "
+        "the help (or, for known harm in a worry answer, the calm acknowledgement). "
+        "\"Possible\": only the learned check's lower threshold; flagged for the worker "
+        "to read, without a word to the person.",
         "",
         f"- Immediate messages flagged `immediate`: {_pct(found['immediate_kept'])}.",
         "- Adults' answers to worry questions that describe past or known harm, flagged "
