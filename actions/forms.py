@@ -274,7 +274,9 @@ async def _replace_answer(text: str, dispatcher: CollectingDispatcher, tracker: 
         if stored is None:
             utter(dispatcher, who, "not_found_answer")
             return {"new_text": SKIPPED}
-        value, changed = stored["value"], stored | {"text": text}
+        # "private" is the person's choice, kept by the portal across changes.
+        value = stored["value"]
+        changed = {k: v for k, v in stored.items() if k != "private"} | {"text": text}
         if stored["kind"] == "item":
             changed["parts"] = await understood_parts(
                 question_for_key(key), text, tracker.latest_message)

@@ -248,10 +248,11 @@ class FakePortal:
     def add_answer(self, key: str, text: str, *, kind: str = "item",
                    section: str | None = "working_well", category: str | None = None,
                    house: str | None = None, value: int | None = None,
-                   question: str = "A question?", conversation_id: str = CONVERSATION) -> None:
+                   question: str = "A question?", conversation_id: str = CONVERSATION,
+                   private: bool = False) -> None:
         self.stored[conversation_id][key] = {
             "key": key, "kind": kind, "question": question, "text": text, "value": value,
-            "section": section, "category": category, "house": house}
+            "section": section, "category": category, "house": house, "private": private}
 
     def saved(self, conversation_id: str = CONVERSATION) -> dict[str, dict[str, Any]]:
         return self.stored.get(conversation_id, {})

@@ -102,10 +102,19 @@ async def test_review_groups_answers_under_headings_and_quotes_them_exactly(
         "Your number:\n• about a six (6)\n• we talk more",
         say("review_question", "parent"),
     ]
-    assert [b["payload"] for b in turn.messages[-1]["buttons"]] == ["/send", "/change",
-                                                                    "/remove"]
+    assert [b["payload"] for b in turn.messages[-1]["buttons"]] == [
+        "/send", "/change", "/remove", "/choose_private"]  # the last, answered by the portal
     assert turn.slots == {"stage": "review", "edit_target": None, "new_text": None,
                           "simpler": False}
+
+
+@pytest.mark.asyncio
+async def test_review_marks_an_answer_kept_from_the_family(domain, fake_portal) -> None:
+    fake_portal.add_answer("like_child", "She is kind")
+    fake_portal.add_answer("going_well", "We argue less", private=True)
+    turn = await run_action(flow.ActionReview(), make_tracker(text="/affirm"), domain)
+    assert turn.texts[1] == ("What's working well:\n• She is kind\n"
+                             "• We argue less (you asked to keep this from your family)")
 
 
 @pytest.mark.asyncio
