@@ -315,7 +315,7 @@ async def test_a_changed_answer_replaces_the_old_one_in_place(domain, fake_porta
     assert list(fake_portal.saved()) == ["like_child", "harder"]  # same place, same key
     assert fake_portal.saved()["like_child"] | {"text": "x"} == {
         "key": "like_child", "kind": "item", "question": "Q1?", "text": "x", "value": None,
-        "section": "working_well", "category": "strength", "house": None}
+        "section": "working_well", "category": "strength", "house": None, "private": False}
     assert fake_portal.saved()["like_child"]["text"] == "She sings and dances 💃 <i>loads</i>"
 
 
