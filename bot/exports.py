@@ -187,8 +187,8 @@ def choice_from(args) -> str | None:
     """The version asked for in a query string (`?only=accepted`, `?copy=family`), or
     None for one that does not exist."""
     copy, only = args.get("copy", ""), args.get("only", "")
-    if copy == "family":
-        return "family" if only in ("", "accepted") else None
+    if copy == "family":  # always accepted items only, whatever `only` says
+        return "family" if only in ("", "draft", "accepted") else None
     if copy:
         return None
     return {"": "draft", "draft": "draft", "accepted": "accepted"}.get(only)

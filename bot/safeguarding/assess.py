@@ -9,10 +9,11 @@ either can flag. The level follows the practice brief:
   It needs the worker's attention, not a crisis interruption: a calm one-line
   acknowledgement, the next question, and the flag on the board.
 
-Only an answer to a question that invites people to describe worries can get
-`concern`, and only when the learned check reads the harm as past or known rather than
-present. Self-harm, suicide, a child alone or scared to go home, and anything said
-outside those questions stay `immediate`: when unsure, the more urgent level.
+The rules cannot tell past from present: what they find is `concern` only in an answer
+to a question that invites people to describe worries, and only when the learned check
+reads the harm as past or known; outside those questions, and for suicide, self-harm,
+being scared to go home or asking for help, it is `immediate`. What the learned check
+alone finds takes its own reading of past or present, in any question.
 A child's `concern` still alerts the worker at once (`bot/portal/safeguarding.py`).
 
 The learned check has two thresholds, both fixed by cross-validation on the training
@@ -24,6 +25,7 @@ rather than nothing, and everyday talk is not met with a crisis message.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.safeguarding.detector import Detection, detect
@@ -33,10 +35,20 @@ from bot.vocabulary import CONCERN, IMMEDIATE
 LEARNED = "learned_check"  # the category of a flag only the learned check raised
 LOW_SAFETY_SCORE = "low_safety_score"
 # Rule categories that are always urgent, whoever says them and whenever it happened.
-ALWAYS_IMMEDIATE = frozenset({
-    "suicidal", "self_harm", "neglect_alone", "scared_to_go_home", "running_away",
-    "asking_for_help",
+# (Being left alone or going missing are often told as history in a worry answer: for
+# those the learned check's reading of past or present decides, as for other harm.)
+ALWAYS_IMMEDIATE = frozenset({"suicidal", "self_harm", "scared_to_go_home", "asking_for_help"})
+# Questions about what needs to happen, wishes and what makes a number higher: people
+# name the danger there as something to change ("Dad staying away when he has been
+# drinking"). The learned check cannot tell such a wish from a disclosure, so what it
+# alone finds there is a `concern` for the worker; what the rules find is still urgent.
+GOAL_QUESTIONS = frozenset({
+    "safe_needs", "first_sign", "scale_why", "scale_higher", "dreams_life", "dreams_wish",
+    "dreams_more",
 })
+# A button's payload ("/keep_private{...}") is not the person's words: the rules still
+# read it, the learned check (trained on words) does not.
+_PAYLOAD = re.compile(r"^/[a-z_]+(\{.*\})?$", re.DOTALL)
 # Questions that ask people to describe worries: harm told here is often past or known.
 WORRY_QUESTIONS = frozenset({
     "worried_about", "worker_worried", "harder", "before_problem", "near_miss",  # adults
@@ -60,6 +72,8 @@ def assess(text: str, question: str | None = None) -> Assessment | None:
     if not text or not text.strip():
         return None
     found = detect(text)
+    if _PAYLOAD.match(text.strip()):
+        return _from_rules(found)
     model = load_model()
     scores = model.scores(text)
     by_model = scores.harm >= model.threshold
@@ -74,10 +88,20 @@ def assess(text: str, question: str | None = None) -> Assessment | None:
                       by_model=by_model)
 
 
+def _from_rules(found: Detection | None) -> Assessment | None:
+    if found is None:
+        return None
+    return Assessment(category=found.category, level=IMMEDIATE, matched=found.matched,
+                      by_rules=True, by_model=False)
+
+
 def _level(found: Detection | None, scores: Scores, question: str | None,
            present_over_past: float) -> str:
-    if question not in WORRY_QUESTIONS:
+    """The rules cannot tell past from present, so outside the worry questions their
+    flags are urgent; the learned check reads past and present itself, in any question."""
+    if found is not None and (question not in WORRY_QUESTIONS
+                              or found.category in ALWAYS_IMMEDIATE):
         return IMMEDIATE
-    if found is not None and found.category in ALWAYS_IMMEDIATE:
-        return IMMEDIATE
+    if found is None and question in GOAL_QUESTIONS:
+        return CONCERN
     return IMMEDIATE if scores.immediate >= present_over_past * scores.concern else CONCERN

@@ -228,9 +228,16 @@ def test_parent_conversation_by_clicking_and_typing(page, stack: Stack,
     chat.press("Send to my social worker")
     assert chat.progress() == "Sent to your social worker"
     assert "Your answers have been sent" in chat.log_text()
-    assert chat.choices() == []
+    assert chat.choices() == ["Yes, use my name", "No, leave my name off"]
     assert_accessible(page, "adult after sending")
     screenshot(page, "chat-adult-sent")
+    chat.press("No, leave my name off")
+    assert "Your name will not be in the family's copy." in chat.log_text()
+    assert chat.choices() == []
+    page.reload()  # after Send the link shows a short page, not the conversation
+    assert "Your answers have been sent" in page.inner_text("main")
+    assert PARENT_ANSWERS["harder"] not in page.content()
+    assert_accessible(page, "adult sent page")
     watch.assert_private()
 
     draft = worker.map(case_id)
@@ -298,6 +305,8 @@ def test_child_conversation_by_clicking_lights_up_the_houses(page, stack: Stack,
     assert "my cat Tigger 🐱" in chat.log_text()
     assert_accessible(page, "child review")
     screenshot(page, "chat-child-review")
+    chat.open()  # coming back: the houses are lit from the transcript
+    assert page.locator(".house.visited").count() == 3
 
     chat.press("Send to my social worker")
     assert "Your social worker will read what you wrote" in chat.log_text()
@@ -307,8 +316,10 @@ def test_child_conversation_by_clicking_lights_up_the_houses(page, stack: Stack,
     words = {item["text"] for item in worker.map(case_id)["items"]}
     assert {"we wud go to the beach", "wen mum and dad shout", "my cat Tigger 🐱"} <= words
 
-    chat.open()  # coming back: the houses are lit from the transcript
-    assert page.locator(".house.visited").count() == 3
+    chat.open()  # after Send: a short page with the help, not the conversation
+    assert "You have sent your answers" in page.inner_text("main")
+    assert "0800 1111" in page.inner_text("body")
+    assert "Tigger" not in page.content() and page.locator(".house").count() == 0
 
 
 # Keyboard, small screens, leaving quickly -----------------------------------------------

@@ -129,10 +129,16 @@ def test_danger_now_is_immediate_in_any_question(text: str) -> None:
         assert found is not None and found.level == "immediate", (text, question)
 
 
-def test_past_harm_is_immediate_outside_a_worry_question() -> None:
-    found = assess("his dad hit him last year, that is why the social worker comes",
-                   "like_child")
-    assert found is not None and found.level == "immediate"
+def test_what_the_rules_find_is_immediate_outside_a_worry_question() -> None:
+    text = "his dad hit him last year, that is why the social worker comes"
+    assert assess(text, "worried_about").level == "concern"
+    found = assess(text, "like_child")
+    assert found is not None and found.by_rules and found.level == "immediate"
+
+
+def test_a_button_payload_is_read_by_the_rules_alone() -> None:
+    assert assess('/keep_private{"answer_key": "worried_about"}', "like_child") is None
+    assert assess("/carry_on", None) is None
 
 
 def test_the_held_out_report_is_the_one_this_model_makes() -> None:
@@ -141,3 +147,10 @@ def test_the_held_out_report_is_the_one_this_model_makes() -> None:
     from tests.safeguarding.heldout import REPORT, figures, report
 
     assert REPORT.read_text(encoding="utf-8") == report(figures())
+
+
+def test_a_wish_that_names_the_danger_is_for_the_worker_to_read() -> None:
+    found = assess("Dad staying away when he has been drinking", "scale_higher")
+    assert found is None or found.level == "concern"
+    urgent = assess("I'm going to kill myself tonight", "safe_needs")
+    assert urgent is not None and urgent.level == "immediate"

@@ -100,6 +100,7 @@ def test_the_version_asked_for() -> None:
     assert choice_from({"only": "accepted"}) == "accepted"
     assert choice_from({"copy": "family"}) == "family"
     assert choice_from({"copy": "family", "only": "accepted"}) == "family"
-    assert choice_from({"copy": "family", "only": "draft"}) is None
+    assert choice_from({"copy": "family", "only": "draft"}) == "family"  # never drafts
+    assert choice_from({"copy": "family", "only": "everything"}) is None
     assert choice_from({"copy": "everyone"}) is None
     assert choice_from({"only": "everything"}) is None
