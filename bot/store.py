@@ -529,15 +529,14 @@ class Store:
             respondent.named_in_family_copy = named
 
     async def last_prompt(self, respondent_id: str) -> dict | None:
-        """The assistant's last message with buttons (not a list the portal made)."""
+        """The assistant's last message with buttons (not one the portal asked itself)."""
         async with self.sessions() as session:
             rows = await session.execute(select(Message.text, Message.data).where(
                 Message.respondent_id == respondent_id, Message.sender == "bot",
                 Message.data.is_not(None)).order_by(Message.id.desc()).limit(10))
             for text, data in rows:
                 extra = json.loads(data)
-                if extra.get("buttons") and not (extra.get("custom") or {}).get(
-                        "private_list"):
+                if extra.get("buttons") and not (extra.get("custom") or {}).get("portal"):
                     return {"text": text} | extra
             return None
 

@@ -154,7 +154,8 @@ async def _converse(app, respondent, text: str) -> Turn:
         # (the portal's own, so it is asked even when the assistant cannot answer).
         await store.hold_reply(respondent.id, messages)
         return await _reply(store, respondent, text,
-                            [portal_steps.said("safe_now", respondent.role)])
+                            [portal_steps.said("safe_now", respondent.role,
+                                               custom={portal_steps.PORTAL: "safe_now"})])
     if messages is None:
         return Turn(status=503, error=TRY_AGAIN)
     return await _reply(store, respondent, text,

@@ -19,6 +19,8 @@ from bot.store import Store
 from bot.texts import button, say
 from bot.vocabulary import CHILD_ROLES
 
+# In a message's `custom`: the portal asked this itself (never the question to go back to).
+PORTAL = "portal"
 KEEP_PRIVATE = "/keep_private"
 CHOOSE_PRIVATE = "/choose_private"
 NAME_YES, NAME_NO = "/name_yes", "/name_no"
@@ -83,7 +85,7 @@ async def choose_private(store: Store, respondent) -> list[dict]:
     choices = [{"title": _title(a["text"]), "payload": private_button(a["key"])["payload"]}
                for a in answers]
     return [said("pick_private", respondent.role, buttons=[*choices, button("back")],
-                 custom={"private_list": True})]
+                 custom={PORTAL: "private_list"})]
 
 
 async def last_prompt(store: Store, respondent) -> list[dict]:

@@ -49,6 +49,11 @@ GOAL_QUESTIONS = frozenset({
 # A button's payload ("/keep_private{...}") is not the person's words: the rules still
 # read it, the learned check (trained on words) does not.
 _PAYLOAD = re.compile(r"^/[a-z_]+(\{.*\})?$", re.DOTALL)
+# Nor is a bare number (a scale answer): it has no words to read. A child's low number
+# is flagged by its own rule (bot/portal/safeguarding.py).
+_JUST_A_NUMBER = re.compile(
+    r"^\W*(\d{1,2}|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"(\s*(/|out of)\s*(10|ten))?\W*$", re.IGNORECASE)
 # Questions that ask people to describe worries: harm told here is often past or known.
 WORRY_QUESTIONS = frozenset({
     "worried_about", "worker_worried", "harder", "before_problem", "near_miss",  # adults
@@ -72,7 +77,7 @@ def assess(text: str, question: str | None = None) -> Assessment | None:
     if not text or not text.strip():
         return None
     found = detect(text)
-    if _PAYLOAD.match(text.strip()):
+    if _PAYLOAD.match(text.strip()) or _JUST_A_NUMBER.match(text):
         return _from_rules(found)
     model = load_model()
     scores = model.scores(text)

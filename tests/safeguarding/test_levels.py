@@ -97,6 +97,8 @@ async def test_the_answer_to_are_you_safe_sets_the_level(client, store, alice, a
     assert flag.level == level
     said = "\n".join(m["text"] for m in body["messages"])
     assert ("0800 1111" in said) is (level == "immediate")
+    if level == "concern":  # Rasa is down, so nothing was held: the last question again
+        assert said.endswith("A question?") and "Are you safe" not in said
 
 
 async def test_a_seven_or_an_adults_zero_raises_nothing(client, store, alice):
@@ -139,6 +141,11 @@ def test_what_the_rules_find_is_immediate_outside_a_worry_question() -> None:
 def test_a_button_payload_is_read_by_the_rules_alone() -> None:
     assert assess('/keep_private{"answer_key": "worried_about"}', "like_child") is None
     assert assess("/carry_on", None) is None
+
+
+@pytest.mark.parametrize("number", ["0", "1", "0 😢", "two", "3/10", "7 out of 10"])
+def test_a_bare_number_has_no_words_for_the_learned_check(number: str) -> None:
+    assert assess(number, "scale") is None
 
 
 def test_the_held_out_report_is_the_one_this_model_makes() -> None:
