@@ -193,8 +193,9 @@ def _item_changes(body: dict | None) -> dict | None:
 @worker_required
 async def acknowledge_flag(request: Request, flag_id: str) -> JSONResponse:
     store = request.app.ctx.store
-    flag = await store.acknowledge_flag(request.ctx.worker, flag_id)
+    # Why, before the flag closes: a duty worker acknowledges "as duty: open flag".
     _, why = await store.access(request.ctx.worker, await store.flag_case(flag_id))
+    flag = await store.acknowledge_flag(request.ctx.worker, flag_id)
     await audit.record(request, "acknowledge", "flag", flag_id, why=why)
     return json(flag)
 

@@ -547,8 +547,8 @@ async def review_item(request: Request, case_id: str, item_id: str) -> HTTPRespo
 async def acknowledge(request: Request, case_id: str, flag_id: str) -> HTTPResponse:
     await _belongs(request, Flag, flag_id, case_id, LOOK)
     store = _store(request)
+    _, why = await store.access(request.ctx.worker, case_id)  # before the flag closes
     await store.acknowledge_flag(request.ctx.worker, flag_id)
-    _, why = await store.access(request.ctx.worker, case_id)
     await audit.record(request, "acknowledge", "flag", flag_id, case_id=case_id, why=why)
     return _see_other(f"/cases/{case_id}/board?done=acknowledged#flags")
 
