@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso
 from bot.models import AuditEvent, Case, Flag, Item, Respondent, Worker
 from bot.store import Store
-from bot.vocabulary import ROLES
+from bot.vocabulary import CASE_ROLES, ROLES, WORKER_KINDS
 
 ACTIONS = {
     "view": "viewed",
@@ -30,10 +30,13 @@ ACTIONS = {
     "sign_in": "signed in",
     "sign_out": "signed out",
     "add_worker": "added",
+    "share": "gave access to",
+    "unshare": "took access back from",
+    "hand_over": "handed over",
 }
 # Values that are fixed words (safe to log); anything else is logged by field name only.
-FIXED_VALUES = {*SECTIONS, *CATEGORIES, *ITEM_STATUSES, *ROLES, "docx", "html", "json",
-                "family", None,
+FIXED_VALUES = {*SECTIONS, *CATEGORIES, *ITEM_STATUSES, *ROLES, *CASE_ROLES, *WORKER_KINDS,
+                "docx", "html", "json", "family", None,
                 True, False}
 
 
@@ -68,7 +71,7 @@ def describe(changes: dict | None) -> str | None:
 async def _case_of(session, target_type: str, target_id: str | None) -> str | None:
     if target_id is None:
         return None
-    if target_type in ("case", "map"):
+    if target_type in ("case", "map", "access"):
         return target_id
     if target_type == "item":
         return await session.scalar(select(Respondent.case_id).join(
@@ -83,7 +86,9 @@ async def _case_of(session, target_type: str, target_id: str | None) -> str | No
 
 async def write(store: Store, worker: Worker, action: str, target_type: str,
                 target_id: str | None, *, case_id: str | None = None, via: str = "web",
-                changes: dict | None = None) -> None:
+                changes: dict | None = None, why: str | None = None) -> None:
+    """`why` is a fixed phrase from MapBot's own code (never anyone's words): why a
+    worker outside the case's team looked, e.g. "as duty: open flag"."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     async with store.sessions.begin() as session:
@@ -91,15 +96,20 @@ async def write(store: Store, worker: Worker, action: str, target_type: str,
             case_id = await _case_of(session, target_type, target_id)
         session.add(AuditEvent(worker_id=worker.id, username=worker.username, action=action,
                                target_type=target_type, target_id=target_id, case_id=case_id,
-                               via=via, detail=describe(changes)))
+                               via=via, detail=_detail(why, changes)))
+
+
+def _detail(why: str | None, changes: dict | None) -> str | None:
+    return "; ".join(part for part in (why, describe(changes)) if part)[:200] or None
 
 
 async def record(request: Request, action: str, target_type: str, target_id: str | None,
-                 *, case_id: str | None = None, changes: dict | None = None) -> None:
+                 *, case_id: str | None = None, changes: dict | None = None,
+                 why: str | None = None) -> None:
     """One line in a handler: the worker and the channel come from the request."""
     via = "api" if request.path.startswith("/api/") else "web"
     await write(request.app.ctx.store, request.ctx.worker, action, target_type, target_id,
-                case_id=case_id, via=via, changes=changes)
+                case_id=case_id, via=via, changes=changes, why=why)
 
 
 async def events(store: Store, *, username: str | None = None, case_id: str | None = None,

@@ -20,7 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("username")
     add.add_argument("--password-stdin", action="store_true", required=True,
                      help="read the password from standard input")
-    add.add_argument("--admin", action="store_true", help="make an administrator")
+    kinds = add.add_mutually_exclusive_group()
+    kinds.add_argument("--admin", action="store_true", help="make an administrator")
+    kinds.add_argument("--duty", action="store_true",
+                       help="make a duty worker (sees every open flag, opens flagged cases)")
+    kinds.add_argument("--manager", action="store_true",
+                       help="make a manager (as duty, and shares and hands over cases)")
     purge = commands.add_parser("purge", help="delete cases' conversations and answers")
     which = purge.add_mutually_exclusive_group(required=True)
     which.add_argument("--case", help="the id of one case to purge now")
@@ -52,7 +57,7 @@ def _worker_add(args: argparse.Namespace) -> int:
         store = Store(load_settings().database_url)
         try:
             await store.create_schema()
-            await store.add_worker(args.username, password, is_admin=args.admin)
+            await store.add_worker(args.username, password, kind=_kind(args))
         finally:
             await store.close()
 
@@ -63,6 +68,13 @@ def _worker_add(args: argparse.Namespace) -> int:
         return 1
     print(f"Worker {args.username!r} created.")
     return 0
+
+
+def _kind(args: argparse.Namespace) -> str:
+    from bot.vocabulary import ADMINISTRATOR, DUTY, MANAGER, WORKER
+
+    return (ADMINISTRATOR if args.admin else DUTY if args.duty
+            else MANAGER if args.manager else WORKER)
 
 
 def _purge(args: argparse.Namespace) -> int:

@@ -97,6 +97,17 @@ class Settings:
     alert_email_to: str = ""
     duty_email_to: str = ""
     escalate_after_minutes: int = 30
+    # Who is alerted, by the clock (bot/alert_routes.py). Office hours, e.g.
+    # "Mon-Fri 09:00-17:00", in `timezone`; everything else is out of hours.
+    office_hours: str = "Mon-Fri 09:00-17:00"
+    timezone: str = "Europe/London"
+    # Each period's contacts in the order they are tried: steps separated by ";", the
+    # contacts of one step (email addresses and webhook URLs) by ",". A flag nobody
+    # acknowledged within `escalate_after_minutes` goes to the next step. Empty: the
+    # period uses the alert addresses above (webhook and alert_email_to, then the
+    # webhook again and duty_email_to).
+    office_hours_contacts: str = ""
+    out_of_hours_contacts: str = ""
     retention_days: int = 365  # after everyone sent their answers; `mapbot purge --expired`
     alert_poll_seconds: float = 5.0
 
@@ -165,6 +176,10 @@ def load_settings() -> Settings:
         retention_days=_env_int("MAPBOT_RETENTION_DAYS", Settings.retention_days),
         escalate_after_minutes=_env_int("MAPBOT_ESCALATE_AFTER_MINUTES",
                                         Settings.escalate_after_minutes),
+        office_hours=_env("MAPBOT_OFFICE_HOURS", Settings.office_hours),
+        timezone=_env("MAPBOT_TIMEZONE", Settings.timezone),
+        office_hours_contacts=_env("MAPBOT_OFFICE_HOURS_CONTACTS", ""),
+        out_of_hours_contacts=_env("MAPBOT_OUT_OF_HOURS_CONTACTS", ""),
         alert_poll_seconds=float(_env("MAPBOT_ALERT_POLL_SECONDS",
                                       str(Settings.alert_poll_seconds))),
     )

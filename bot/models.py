@@ -42,7 +42,9 @@ class Worker(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(150), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)  # an administrator
+    # "worker", "duty", "manager" or "administrator" (bot/vocabulary.py: WORKER_KINDS).
+    kind: Mapped[str] = mapped_column(String(20), default="worker")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -60,6 +62,10 @@ class Case(Base):
     reference: Mapped[str] = mapped_column(String(100))
     child_name: Mapped[str] = mapped_column(String(100))
     created_by: Mapped[str] = mapped_column(ForeignKey("workers.id"))
+    # Who the case belongs to now: its creator until it is handed over.
+    owner_id: Mapped[str] = mapped_column(
+        ForeignKey("workers.id"), index=True,
+        default=lambda context: context.get_current_parameters()["created_by"])
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     respondents: Mapped[list[Respondent]] = relationship(
         back_populates="case", order_by="Respondent.created_at"
@@ -67,7 +73,8 @@ class Case(Base):
 
 
 class CaseAccess(Base):
-    """Workers other than the creator who were given the case."""
+    """Workers other than the owner who were given the case to read (viewers): they
+    read it and acknowledge its flags, but do not change it."""
 
     __tablename__ = "case_access"
     case_id: Mapped[str] = mapped_column(
@@ -76,6 +83,8 @@ class CaseAccess(Base):
     worker_id: Mapped[str] = mapped_column(
         ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True
     )
+    granted_by: Mapped[str | None] = mapped_column(String(150))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Respondent(Base):
@@ -183,6 +192,15 @@ class Flag(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(150))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # One alert a person: a flag raised while an earlier alerted flag of the same person
+    # is open joins that flag's alerts (its id here) instead of alerting again.
+    collapsed_into: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The flag's alert chain (bot/alerts.py), for a flag that alerted: the period whose
+    # contacts were used ("office" or "out_of_hours"), the step reached (1: the first
+    # contacts) and when that step's alerts were written.
+    alert_period: Mapped[str | None] = mapped_column(String(20))
+    alert_step: Mapped[int | None] = mapped_column(Integer)
+    alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Alert(Base):
@@ -193,6 +211,12 @@ class Alert(Base):
     flag_id: Mapped[str] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(10))  # "webhook" or "email"
     event: Mapped[str] = mapped_column(String(20))  # "raised" or "escalated"
+    # Where it goes (an email address or a webhook URL), fixed when it is written, so
+    # the board can show where each alert went; which step and period of the chain.
+    address: Mapped[str | None] = mapped_column(String(500))
+    step: Mapped[int] = mapped_column(Integer, default=1)
+    period: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

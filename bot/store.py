@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.orm import aliased
 
 from bot import draft_map
+from bot.alert_routes import Route
 from bot.draft_map import AnswerView, iso
 from bot.models import (
     Alert,
@@ -36,6 +38,15 @@ from bot.models import (
 from bot.security import hash_password, new_token, token_hash, verify_password
 from bot.sqlite_async import OneWriterSessions, one_trip_dbapi
 from bot.sqlite_wal import use_wal
+from bot.vocabulary import (
+    ADMINISTRATOR,
+    OVERSIGHT_KINDS,
+    OWNER,
+    SHARING_KINDS,
+    VIEWER,
+    WORKER,
+    WORKER_KINDS,
+)
 
 
 class NotFound(Exception):
@@ -44,6 +55,27 @@ class NotFound(Exception):
 
 class Closed(Exception):
     """The invitation was revoked, has expired, or the answers were already sent."""
+
+
+class ReadOnly(Exception):
+    """The worker may see the case but not do this to it (a viewer, or duty)."""
+
+
+class Conflict(Exception):
+    """The change cannot be made as asked (the message says why, in plain words)."""
+
+
+# What a worker may do to a case, by their access to it (`Store.access`): the case's
+# team reads it; duty workers, managers and administrators also look at a case with a
+# safeguarding flag; only its owner changes it.
+TEAM = (OWNER, VIEWER)
+LOOK = (*TEAM, *OVERSIGHT_KINDS)
+CHANGE = (OWNER,)
+
+
+def kind_of(worker: Worker) -> str:
+    """The worker's kind; `is_admin` always means an administrator."""
+    return ADMINISTRATOR if worker.is_admin else (worker.kind or WORKER)
 
 
 def async_url(url: str) -> str:
@@ -90,6 +122,17 @@ class AlertJob:
     respondent_role: str
     category: str
     created_at: str
+    address: str  # the email address or webhook URL it goes to
+
+
+@dataclass(frozen=True)
+class Head:
+    """An alerted flag whose alerts are open: how far along its chain it is."""
+
+    flag_id: str
+    period: str
+    step: int
+    alerted_at: datetime
 
 
 @dataclass(frozen=True)
@@ -105,7 +148,11 @@ class Conversation:
 
 
 class Store:
-    def __init__(self, database_url: str, pool_size: int = 5) -> None:
+    def __init__(self, database_url: str, pool_size: int = 5,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        # The time of flags and alerts (when they were raised, which period's contacts
+        # are alerted, when they escalate): tests set their own.
+        self.clock = clock
         url = async_url(database_url)
         options: dict = {}
         if url.startswith("postgresql"):
@@ -137,10 +184,15 @@ class Store:
 
     # Workers and login ---------------------------------------------------------------
 
-    async def add_worker(self, username: str, password: str, is_admin: bool = False) -> str:
+    async def add_worker(self, username: str, password: str, is_admin: bool = False,
+                         kind: str = WORKER) -> str:
+        if kind not in WORKER_KINDS:
+            raise ValueError(f"unknown worker kind {kind!r}")
+        is_admin = is_admin or kind == ADMINISTRATOR
         password_hash = await asyncio.to_thread(hash_password, password)
         async with self.sessions.begin() as session:
-            worker = Worker(username=username, password_hash=password_hash, is_admin=is_admin)
+            worker = Worker(username=username, password_hash=password_hash, is_admin=is_admin,
+                            kind=ADMINISTRATOR if is_admin else kind)
             session.add(worker)
             await session.flush()
             return worker.id
@@ -181,9 +233,10 @@ class Store:
             )
             return [self._case_json(case) for case in cases]
 
-    async def case_detail(self, worker: Worker, case_id: str) -> dict:
+    async def case_detail(self, worker: Worker, case_id: str,
+                          allowed: tuple[str, ...] = TEAM) -> dict:
         async with self.sessions() as session:
-            case = await self._case_for(session, worker, case_id)
+            case = await self._case_for(session, worker, case_id, allowed)
             respondents = await self._respondents(session, case.id)
             return self._case_json(case) | {
                 "respondents": [self._respondent_json(r) for r in respondents]
@@ -194,7 +247,7 @@ class Store:
     ) -> tuple[dict, str]:
         token = new_token()
         async with self.sessions.begin() as session:
-            case = await self._case_for(session, worker, case_id)
+            case = await self._case_for(session, worker, case_id, CHANGE)
             respondent = Respondent(
                 case_id=case.id, role=role, name=name, token_hash=token_hash(token),
                 expires_at=utcnow() + timedelta(days=days),
@@ -208,9 +261,113 @@ class Store:
             respondent = await session.get(Respondent, invitation_id)
             if respondent is None:
                 raise NotFound
-            await self._case_for(session, worker, respondent.case_id)
+            await self._case_for(session, worker, respondent.case_id, CHANGE)
             if respondent.revoked_at is None:
                 respondent.revoked_at = utcnow()
+
+    # Who may see a case: sharing and handing over ----------------------------------
+
+    async def access(self, worker: Worker, case_id: str) -> tuple[str, str | None]:
+        """The worker's access to the case, and why, for the audit log, when it is a
+        look from outside the case's team ("as duty: open flag"); NotFound if none."""
+        async with self.sessions() as session:
+            case, access = await self._access(session, worker, case_id)
+            if case is None or access is None:
+                raise NotFound
+            if access in TEAM:
+                return access, None
+            open_flag = await session.scalar(select(Flag.id).where(
+                Flag.case_id == case_id, Flag.acknowledged_at.is_(None)).limit(1))
+            return access, f"as {access}: {'open flag' if open_flag else 'flagged case'}"
+
+    async def flag_case(self, flag_id: str) -> str:
+        async with self.sessions() as session:
+            case_id = await session.scalar(select(Flag.case_id).where(Flag.id == flag_id))
+        if case_id is None:
+            raise NotFound
+        return case_id
+
+    async def case_team(self, case_id: str) -> dict:
+        """The owner's username and the viewers', for the case screen."""
+        async with self.sessions() as session:
+            owner = await session.scalar(select(Worker.username).join(
+                Case, Case.owner_id == Worker.id).where(Case.id == case_id))
+            viewers = await session.scalars(select(Worker.username).join(
+                CaseAccess, CaseAccess.worker_id == Worker.id)
+                .where(CaseAccess.case_id == case_id).order_by(func.lower(Worker.username)))
+            return {"owner": owner, "viewers": list(viewers)}
+
+    async def give_access(self, worker: Worker, case_id: str, username: str,
+                          role: str) -> dict:
+        """Share the case with another worker ("viewer"), or hand it over ("owner"): the
+        new owner changes it from now on and the former owner keeps reading it."""
+        async with self.sessions.begin() as session:
+            case = await self._case_to_share(session, worker, case_id)
+            other = await self._worker_named(session, username)
+            if other.id == case.owner_id:
+                if role == VIEWER:
+                    raise Conflict(f"{username} owns this case already.")
+                return {"case_id": case.id, "username": username, "role": OWNER}
+            given = await session.get(CaseAccess, (case.id, other.id))
+            if role == VIEWER:
+                if given is None:
+                    session.add(CaseAccess(case_id=case.id, worker_id=other.id,
+                                           granted_by=worker.username))
+                return {"case_id": case.id, "username": username, "role": VIEWER}
+            if given is not None:
+                await session.delete(given)
+            if await session.get(CaseAccess, (case.id, case.owner_id)) is None:
+                session.add(CaseAccess(case_id=case.id, worker_id=case.owner_id,
+                                       granted_by=worker.username))
+            case.owner_id = other.id
+            return {"case_id": case.id, "username": username, "role": OWNER}
+
+    async def take_access(self, worker: Worker, case_id: str, username: str) -> None:
+        """Take a viewer's access back (an owner is replaced by handing the case over)."""
+        async with self.sessions.begin() as session:
+            case = await self._case_to_share(session, worker, case_id)
+            other = await session.scalar(select(Worker).where(Worker.username == username))
+            if other is not None and other.id == case.owner_id:
+                raise Conflict("The owner's access cannot be taken back: hand the case "
+                               "over to someone else first.")
+            given = None if other is None else await session.get(
+                CaseAccess, (case.id, other.id))
+            if given is None:
+                raise NotFound
+            await session.delete(given)
+
+    async def _case_to_share(self, session: AsyncSession, worker: Worker,
+                             case_id: str) -> Case:
+        """Its owner, managers and administrators share a case; anyone else who can see
+        it only reads it."""
+        case, access = await self._access(session, worker, case_id)
+        if case is None or (access is None and kind_of(worker) not in SHARING_KINDS):
+            raise NotFound
+        if access != OWNER and kind_of(worker) not in SHARING_KINDS:
+            raise ReadOnly
+        return case
+
+    @staticmethod
+    async def _worker_named(session: AsyncSession, username: str) -> Worker:
+        other = await session.scalar(select(Worker).where(Worker.username == username))
+        if other is None:
+            raise Conflict(f"There is no worker called {username}.")
+        return other
+
+    async def open_flags(self, worker: Worker) -> list[dict]:
+        """Open flags this worker may see, oldest first: their cases' (their own and
+        those shared with them), or every case's for duty, managers and administrators."""
+        query = (select(Flag, Case.reference, Respondent.name, Respondent.role)
+                 .join(Case, Flag.case_id == Case.id)
+                 .join(Respondent, Flag.respondent_id == Respondent.id)
+                 .where(Flag.acknowledged_at.is_(None)).order_by(Flag.created_at, Flag.id))
+        if kind_of(worker) not in OVERSIGHT_KINDS:
+            query = query.where(self._visible_to(worker))
+        async with self.sessions() as session:
+            rows = await session.execute(query)
+            return [self._flag_json(flag) | {"case_id": flag.case_id, "case_reference": ref,
+                                             "respondent_name": name, "respondent_role": role}
+                    for flag, ref, name, role in rows]
 
     # Family side ---------------------------------------------------------------------
 
@@ -345,9 +502,12 @@ class Store:
 
     # The map -------------------------------------------------------------------------
 
-    async def draft_map(self, worker: Worker, case_id: str) -> dict:
+    async def draft_map(self, worker: Worker, case_id: str,
+                        allowed: tuple[str, ...] = TEAM) -> dict:
+        """The map; `allowed=LOOK` lets duty, managers and administrators read a
+        flagged case's map too (the caller audits why)."""
         async with self.sessions() as session:
-            case = await self._case_for(session, worker, case_id)
+            case = await self._case_for(session, worker, case_id, allowed)
             respondents = await self._respondents(session, case.id)
             sent = [r.id for r in respondents if r.status == "submitted"]
             items = await session.scalars(select(Item).where(Item.respondent_id.in_(sent))
@@ -375,7 +535,7 @@ class Store:
             if item is None:
                 raise NotFound
             respondent = await session.get(Respondent, item.respondent_id)
-            await self._case_for(session, worker, respondent.case_id)
+            await self._case_for(session, worker, respondent.case_id, CHANGE)
             if respondent.status != "submitted":
                 raise NotFound  # not on the map yet, so not the worker's to see
             for field in ("section", "category", "status", "text", "private"):
@@ -386,36 +546,78 @@ class Store:
     # Safeguarding ----------------------------------------------------------------------
 
     async def raise_flag(self, respondent_id: str, category: str, text: str,
-                         channels: list[str], level: str = "immediate") -> dict:
+                         route: Route | None, level: str = "immediate",
+                         now: datetime | None = None) -> dict:
         """Store the flag and its alerts in one transaction, before anything else.
 
-        `channels` are the alerts to send: the caller passes none for a `concern`."""
+        `route` is where its alerts go (None: no alerts, as for a `concern`). While an
+        earlier alerted flag of the same person is open, the new flag joins its alerts
+        instead: one family cannot flood the inbox, and every flag is still stored."""
+        now = now or self.clock()
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
-            since = utcnow() - timedelta(minutes=FLAG_REPEAT_MINUTES)
+            since = now - timedelta(minutes=FLAG_REPEAT_MINUTES)
             same = await session.scalar(select(Flag).where(
                 Flag.respondent_id == respondent_id, Flag.text == text,
                 Flag.created_at >= since))
             if same is not None:
                 return self._flag_json(same)
-            flag = Flag(case_id=respondent.case_id, respondent_id=respondent_id,
-                        category=category, text=text, level=level)
+            flag = Flag(id=new_id(), case_id=respondent.case_id, respondent_id=respondent_id,
+                        category=category, text=text, level=level, created_at=now)
             session.add(flag)
             await session.flush()
-            session.add_all(Alert(flag_id=flag.id, channel=channel, event="raised")
-                            for channel in channels)
+            if route is not None:
+                await self._alert_or_join(session, flag, route, now)
             return self._flag_json(flag)
 
-    async def set_flag_level(self, flag_id: str, level: str, channels: list[str]) -> dict:
-        """Change a flag's level; `channels` get a fresh alert (none when lowering)."""
+    async def _alert_or_join(self, session: AsyncSession, flag: Flag, route: Route,
+                             now: datetime) -> None:
+        head = await self._open_head(session, flag.respondent_id, flag.id)
+        if head is not None:
+            flag.collapsed_into = head.id
+            return
+        flag.alert_period, flag.alert_step, flag.alerted_at = route.period, route.step, now
+        session.add_all(self._alerts(flag.id, route, "raised", now))
+
+    async def _open_head(self, session: AsyncSession, respondent_id: str,
+                         other_than: str) -> Flag | None:
+        """The person's alerted flag whose alerts are still open, if any."""
+        heads = await session.scalars(select(Flag).where(
+            Flag.respondent_id == respondent_id, Flag.id != other_than,
+            Flag.alert_step.is_not(None), Flag.collapsed_into.is_(None)))
+        for head in heads:
+            if await self._thread_open(session, head.id):
+                return head
+        return None
+
+    @staticmethod
+    async def _thread_open(session: AsyncSession, head_id: str) -> bool:
+        """A flag's alerts stay open while it, or a flag collapsed into it, is open."""
+        return await session.scalar(select(func.count()).select_from(Flag).where(
+            or_(Flag.id == head_id, Flag.collapsed_into == head_id),
+            Flag.acknowledged_at.is_(None))) > 0
+
+    @staticmethod
+    def _alerts(flag_id: str, route: Route, event: str, now: datetime) -> list[Alert]:
+        return [Alert(flag_id=flag_id, channel=contact.channel, address=contact.address,
+                      event=event, step=route.step, period=route.period, created_at=now,
+                      next_attempt_at=now)
+                for contact in route.contacts]
+
+    async def set_flag_level(self, flag_id: str, level: str, route: Route | None,
+                             now: datetime | None = None) -> dict:
+        """Change a flag's level; with a `route`, a flag that never alerted alerts now
+        (or joins its person's open alerts)."""
+        now = now or self.clock()
         async with self.sessions.begin() as session:
             flag = await session.get(Flag, flag_id)
             if flag is None:
                 raise NotFound
             if flag.level != level:
                 flag.level = level
-                session.add_all(Alert(flag_id=flag.id, channel=channel, event="raised")
-                                for channel in channels)
+                if (route is not None and flag.alert_step is None
+                        and flag.collapsed_into is None):
+                    await self._alert_or_join(session, flag, route, now)
             return self._flag_json(flag)
 
     async def latest_flag(self, respondent_id: str, category: str) -> dict | None:
@@ -425,70 +627,115 @@ class Store:
                 .order_by(Flag.created_at.desc()).limit(1))
             return self._flag_json(flag) if flag is not None else None
 
-    async def acknowledge_flag(self, worker: Worker, flag_id: str) -> dict:
+    async def acknowledge_flag(self, worker: Worker, flag_id: str,
+                               now: datetime | None = None) -> dict:
+        """The case's owner and viewers, and duty workers, managers and administrators."""
         async with self.sessions.begin() as session:
             flag = await session.get(Flag, flag_id)
             if flag is None:
                 raise NotFound
-            await self._case_for(session, worker, flag.case_id)
+            await self._case_for(session, worker, flag.case_id, LOOK)
             if flag.acknowledged_at is None:
-                flag.acknowledged_by, flag.acknowledged_at = worker.username, utcnow()
+                flag.acknowledged_by, flag.acknowledged_at = worker.username, now or self.clock()
             return self._flag_json(flag)
 
-    async def escalate_overdue(self, minutes: int, channels: list[str]) -> int:
-        """Flags nobody acknowledged in time get a second, louder round of alerts."""
-        async with self.sessions.begin() as session:
-            overdue = list(await session.scalars(select(Flag.id).where(
-                Flag.acknowledged_at.is_(None), Flag.escalated_at.is_(None),
-                Flag.level == "immediate",  # a concern waits for the worker, not duty
-                Flag.created_at <= utcnow() - timedelta(minutes=minutes))))
-            escalated = 0
-            for flag_id in overdue:
-                # Conditional, so that of several portals only one escalates each flag.
-                claimed = await session.execute(update(Flag).where(
-                    Flag.id == flag_id, Flag.escalated_at.is_(None),
-                    Flag.acknowledged_at.is_(None)).values(escalated_at=utcnow()))
-                if claimed.rowcount == 1:
-                    escalated += 1
-                    session.add_all(Alert(flag_id=flag_id, channel=channel, event="escalated")
-                                    for channel in channels)
-            return escalated
+    async def overdue_heads(self, minutes: int, now: datetime) -> list[Head]:
+        """Alerted flags whose alerts are still open, not acknowledged within `minutes` of
+        their last step, with an open `immediate` flag among them (a `concern` waits
+        for the worker, not for the next contact)."""
+        async with self.sessions() as session:
+            heads = await session.scalars(select(Flag).where(
+                Flag.alert_step.is_not(None), Flag.collapsed_into.is_(None),
+                Flag.alerted_at <= now - timedelta(minutes=minutes)))
+            found = []
+            for head in heads:
+                urgent = await session.scalar(select(func.count()).select_from(Flag).where(
+                    or_(Flag.id == head.id, Flag.collapsed_into == head.id),
+                    Flag.acknowledged_at.is_(None), Flag.level == "immediate"))
+                if urgent:
+                    found.append(Head(head.id, head.alert_period, head.alert_step,
+                                      _aware(head.alerted_at)))
+            return found
 
-    async def due_alerts(self, limit: int = 50) -> list[AlertJob]:
+    async def advance(self, head: Head, route: Route, now: datetime) -> bool:
+        """Move a flag's alerts to the next step; conditional, so that of several portals
+        only one does it. False if someone else did, or there is no one left to tell."""
+        if not route.contacts:
+            return False
+        async with self.sessions.begin() as session:
+            claimed = await session.execute(update(Flag).where(
+                Flag.id == head.flag_id, Flag.alert_step == head.step,
+                Flag.alert_period == head.period)
+                .values(alert_step=route.step, alert_period=route.period, alerted_at=now,
+                        escalated_at=now))
+            if claimed.rowcount != 1:
+                return False
+            session.add_all(self._alerts(head.flag_id, route, "escalated", now))
+            return True
+
+    async def due_alerts(self, now: datetime | None = None, limit: int = 50) -> list[AlertJob]:
+        now = now or self.clock()
+        grouped = aliased(Flag)
+        still_open = (select(grouped.id).where(
+            or_(grouped.id == Flag.id, grouped.collapsed_into == Flag.id),
+            grouped.acknowledged_at.is_(None)).correlate(Flag).exists())
         async with self.sessions() as session:
             rows = await session.execute(
                 select(Alert, Flag, Case, Respondent)
                 .join(Flag, Alert.flag_id == Flag.id).join(Case, Flag.case_id == Case.id)
                 .join(Respondent, Flag.respondent_id == Respondent.id)
-                .where(Alert.delivered_at.is_(None), Alert.next_attempt_at <= utcnow(),
-                       # an escalation is moot once a worker has acknowledged the flag
-                       or_(Alert.event != "escalated", Flag.acknowledged_at.is_(None)))
+                .where(Alert.delivered_at.is_(None), Alert.next_attempt_at <= now,
+                       # an escalation is moot once the person's flags are acknowledged
+                       or_(Alert.event != "escalated", still_open))
                 .order_by(Alert.next_attempt_at).limit(limit))
             return [AlertJob(alert.id, alert.channel, alert.event, alert.attempts, flag.id,
                              case.id, case.reference, respondent.role, flag.category,
-                             iso(flag.created_at))
+                             iso(flag.created_at), alert.address or "")
                     for alert, flag, case, respondent in rows]
 
-    async def claim_alert(self, alert_id: str, lease_seconds: float = 60) -> bool:
+    async def claim_alert(self, alert_id: str, lease_seconds: float = 60,
+                          now: datetime | None = None) -> bool:
         """Take an alert for sending; with several portals only one of them gets it."""
+        now = now or self.clock()
         async with self.sessions.begin() as session:
             result = await session.execute(
                 update(Alert).where(Alert.id == alert_id, Alert.delivered_at.is_(None),
-                                    Alert.next_attempt_at <= utcnow())
-                .values(next_attempt_at=utcnow() + timedelta(seconds=lease_seconds)))
+                                    Alert.next_attempt_at <= now)
+                .values(next_attempt_at=now + timedelta(seconds=lease_seconds)))
             return result.rowcount == 1
 
-    async def alert_delivered(self, alert_id: str) -> None:
+    async def alert_delivered(self, alert_id: str, now: datetime | None = None) -> None:
         async with self.sessions.begin() as session:
             alert = await session.get(Alert, alert_id)
-            alert.delivered_at, alert.attempts = utcnow(), alert.attempts + 1
+            alert.delivered_at, alert.attempts = now or self.clock(), alert.attempts + 1
 
-    async def alert_failed(self, alert_id: str, error: str, retry_in_seconds: float) -> None:
+    async def alert_failed(self, alert_id: str, error: str, retry_in_seconds: float,
+                           now: datetime | None = None) -> None:
         async with self.sessions.begin() as session:
             alert = await session.get(Alert, alert_id)
             alert.attempts += 1
             alert.last_error = error
-            alert.next_attempt_at = utcnow() + timedelta(seconds=retry_in_seconds)
+            alert.next_attempt_at = (now or self.clock()) + timedelta(seconds=retry_in_seconds)
+
+    async def alert_trail(self, case_id: str) -> dict[str, dict]:
+        """Where each flag's alerts went and when, by flag id: `{"alerts": [...],
+        "collapsed": bool}` (a flag that joined an earlier one's alerts shows those)."""
+        async with self.sessions() as session:
+            flags = list(await session.execute(select(Flag.id, Flag.collapsed_into).where(
+                Flag.case_id == case_id)))
+            rows = await session.scalars(select(Alert).join(Flag, Alert.flag_id == Flag.id)
+                                         .where(Flag.case_id == case_id)
+                                         .order_by(Alert.created_at, Alert.channel))
+            by_flag: dict[str, list[dict]] = {}
+            for alert in rows:
+                by_flag.setdefault(alert.flag_id, []).append({
+                    "channel": alert.channel, "address": alert.address, "event": alert.event,
+                    "step": alert.step, "period": alert.period,
+                    "created_at": iso(alert.created_at),
+                    "delivered_at": iso(alert.delivered_at), "attempts": alert.attempts})
+            return {flag_id: {"alerts": by_flag.get(head or flag_id, []),
+                              "collapsed": head is not None}
+                    for flag_id, head in flags}
 
     async def answer_marker(self, respondent_id: str) -> tuple[str, str] | None:
         """The key and save time of the answer saved last: compared before and after a
@@ -568,14 +815,34 @@ class Store:
     @staticmethod
     def _visible_to(worker: Worker):
         shared = select(CaseAccess.case_id).where(CaseAccess.worker_id == worker.id)
-        return or_(Case.created_by == worker.id, Case.id.in_(shared))
+        return or_(Case.owner_id == worker.id, Case.id.in_(shared))
 
-    async def _case_for(self, session: AsyncSession, worker: Worker, case_id: str) -> Case:
-        case = await session.scalar(
-            select(Case).where(Case.id == case_id, self._visible_to(worker)))
-        if case is None:
+    async def _case_for(self, session: AsyncSession, worker: Worker, case_id: str,
+                        allowed: tuple[str, ...] = TEAM) -> Case:
+        """The case, if the worker's access to it is one of `allowed`. NotFound when
+        they may not know it exists; ReadOnly when they may see it but not do this."""
+        case, access = await self._access(session, worker, case_id)
+        if case is None or access is None:
             raise NotFound
+        if access not in allowed:
+            raise ReadOnly
         return case
+
+    async def _access(self, session: AsyncSession, worker: Worker, case_id: str
+                      ) -> tuple[Case | None, str | None]:
+        """"owner", "viewer", the worker's kind for a look at a flagged case, or None."""
+        case = await session.get(Case, case_id)
+        if case is None:
+            return None, None
+        if case.owner_id == worker.id:
+            return case, OWNER
+        if await session.get(CaseAccess, (case_id, worker.id)) is not None:
+            return case, VIEWER
+        kind = kind_of(worker)
+        if kind in OVERSIGHT_KINDS and await session.scalar(
+                select(Flag.id).where(Flag.case_id == case_id).limit(1)):
+            return case, kind
+        return case, None
 
     @staticmethod
     async def _respondents(session: AsyncSession, case_id: str) -> list[Respondent]:

@@ -14,3 +14,19 @@ CHILD_ROLES = ("young_person", "child")
 IMMEDIATE = "immediate"  # someone may be in danger now: help at once, duty alert
 CONCERN = "concern"  # harm described in an answer, past or already known
 FLAG_LEVELS = (IMMEDIATE, CONCERN)
+
+# Worker kinds (`mapbot worker add --duty|--manager|--admin`). Duty workers, managers and
+# administrators see every open flag and may open a flagged case's map, read-only
+# (audited with why); managers and administrators also share and hand over cases.
+WORKER = "worker"
+DUTY = "duty"
+MANAGER = "manager"
+ADMINISTRATOR = "administrator"
+WORKER_KINDS = (WORKER, DUTY, MANAGER, ADMINISTRATOR)
+OVERSIGHT_KINDS = (DUTY, MANAGER, ADMINISTRATOR)
+SHARING_KINDS = (MANAGER, ADMINISTRATOR)
+# What a worker given a case may do: an owner changes it, a viewer reads it (and
+# acknowledges its flags).
+OWNER = "owner"
+VIEWER = "viewer"
+CASE_ROLES = (VIEWER, OWNER)

@@ -12,11 +12,15 @@ from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso, public
 from bot.portal import web  # the Word and print makers are shared with the screens
 from bot.portal.errors import error, not_found, unauthorised
 from bot.portal.openapi import document
-from bot.store import NotFound
-from bot.vocabulary import ROLES
+from bot.store import LOOK, Conflict, NotFound, ReadOnly, kind_of
+from bot.vocabulary import CASE_ROLES, OVERSIGHT_KINDS, OWNER, ROLES
 
 blueprint = Blueprint("api", url_prefix="/api/v1")
 LOGIN_FAILED = {"error": "That username and password do not match an account."}
+READ_ONLY = "You can read this case but not change it."
+# A flag as `GET /api/v1/flags` shows it: the map's flag, with its case.
+FLAG_FIELDS = ("id", "kind", "category", "level", "respondent_id", "text", "created_at",
+               "acknowledged_by", "acknowledged_at", "case_id")
 
 
 def _body(request: Request) -> dict | None:
@@ -52,6 +56,10 @@ def worker_required(handler):
             return await handler(request, *args, **kwargs)
         except NotFound:
             return not_found()
+        except ReadOnly:
+            return error(403, READ_ONLY)
+        except Conflict as problem:
+            return error(409, str(problem))
 
     return wrapper
 
@@ -144,8 +152,10 @@ async def draft_map(request: Request, case_id: str) -> JSONResponse:
     choice = exports.choice_from(request.args)
     if choice is None:
         return error(422, "Use ?copy=family for the family's copy, or leave it out.")
-    found = await request.app.ctx.store.draft_map(request.ctx.worker, case_id)
-    await audit.record(request, "view", "map", case_id,
+    store = request.app.ctx.store
+    found = await store.draft_map(request.ctx.worker, case_id, LOOK)
+    _, why = await store.access(request.ctx.worker, case_id)
+    await audit.record(request, "view", "map", case_id, why=why,
                        changes={"copy": "family"} if choice == "family" else None)
     return json(public(exports.shaped(found, choice)))
 
@@ -182,9 +192,49 @@ def _item_changes(body: dict | None) -> dict | None:
 @blueprint.post("/flags/<flag_id:str>/acknowledge")
 @worker_required
 async def acknowledge_flag(request: Request, flag_id: str) -> JSONResponse:
-    flag = await request.app.ctx.store.acknowledge_flag(request.ctx.worker, flag_id)
-    await audit.record(request, "acknowledge", "flag", flag_id)
+    store = request.app.ctx.store
+    # Why, before the flag closes: a duty worker acknowledges "as duty: open flag".
+    _, why = await store.access(request.ctx.worker, await store.flag_case(flag_id))
+    flag = await store.acknowledge_flag(request.ctx.worker, flag_id)
+    await audit.record(request, "acknowledge", "flag", flag_id, why=why)
     return json(flag)
+
+
+@blueprint.get("/flags")
+@worker_required
+async def open_flags(request: Request) -> JSONResponse:
+    """Open flags this worker may see, oldest first, each with its case."""
+    flags = await request.app.ctx.store.open_flags(request.ctx.worker)
+    kind = kind_of(request.ctx.worker)
+    await audit.record(request, "view", "flags", None,
+                       why=f"as {kind}: open flags" if kind in OVERSIGHT_KINDS else None)
+    return json({"flags": [{name: flag[name] for name in FLAG_FIELDS} for flag in flags]})
+
+
+# Sharing and handing over -----------------------------------------------------------
+
+
+@blueprint.post("/cases/<case_id:str>/access")
+@worker_required
+async def give_access(request: Request, case_id: str) -> JSONResponse:
+    body = _body(request) or {}
+    username, role = _text_field(body, "username", 150), body.get("role")
+    if username is None or role not in CASE_ROLES:
+        return error(422, "Please give a worker's username and a role: viewer (reads the "
+                          "case) or owner (the case is handed over to them).")
+    given = await request.app.ctx.store.give_access(request.ctx.worker, case_id, username,
+                                                    role)
+    await audit.record(request, "hand_over" if role == OWNER else "share", "case", case_id,
+                       changes={"role": role}, why=f"for {username}")
+    return json(given, status=201)
+
+
+@blueprint.delete("/cases/<case_id:str>/access/<username:str>")
+@worker_required
+async def take_access(request: Request, case_id: str, username: str) -> HTTPResponse:
+    await request.app.ctx.store.take_access(request.ctx.worker, case_id, username)
+    await audit.record(request, "unshare", "case", case_id, why=f"from {username}")
+    return empty(status=204)
 
 
 # Exports (bot/exports.py): the same map for import into case records. ----------------

@@ -13,6 +13,7 @@ from sanic.response import html as html_response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.alert_routes import check as check_alert_routes
 from bot.alerts import AlertSender
 from bot.config import Settings
 from bot.gc_freeze import freeze_startup_objects
@@ -45,6 +46,7 @@ SECURITY_HEADERS = {
 
 def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     # Sanic keeps a registry of app names; tests build several apps in one process.
+    check_alert_routes(settings)  # a mistake in the alert settings stops the portal now
     app = Sanic(f"mapbot_{next(_app_numbers)}")
     app.config.REQUEST_MAX_SIZE = 64 * 1024  # the longest message is a few KB
     app.config.FALLBACK_ERROR_FORMAT = "json"

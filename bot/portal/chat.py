@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sanic import Blueprint, Request
 from sanic.response import JSONResponse, json
 
-from bot.alerts import channels
+from bot.alert_routes import first
 from bot.portal import portal_steps, safeguarding
 from bot.portal.errors import error
 from bot.rasa_client import START_PAYLOAD, RasaUnavailable, clean_text, text_for_rasa
@@ -198,7 +198,7 @@ async def _safe_now(app, respondent, text: str, urgent: bool) -> Turn:
     flag = await store.latest_flag(respondent.id, LOW_SAFETY_SCORE)
     if flag is not None:
         await store.set_flag_level(flag["id"], IMMEDIATE,
-                                   channels(app.ctx.settings, "raised"))
+                                   first(app.ctx.settings, store.clock()))
     return await _reply(store, respondent, text,
                         safeguarding.help_messages(respondent.role, saved=True))
 

@@ -180,6 +180,31 @@ OPENAPI = {
         "/api/v1/flags/{id}/acknowledge": {"post": {
             "security": _BEARER, "parameters": [_path_param("id")],
             "responses": {"200": _json(_ref("Flag")), **_AUTH_ERRORS}}},
+        "/api/v1/flags": {"get": {
+            "security": _BEARER,
+            "responses": {"200": _json({"type": "object", "required": ["flags"], "properties": {
+                "flags": {"type": "array", "items": {"allOf": [_ref("Flag"), {
+                    "type": "object", "required": ["case_id"],
+                    "properties": {"case_id": _STR}}]}}}},
+                "Open flags this worker may see, oldest first"),
+                "401": _error("Not signed in")}}},
+        "/api/v1/cases/{id}/access": {"post": {
+            "security": _BEARER, "parameters": [_path_param("id")],
+            "requestBody": _body({"type": "object", "required": ["username", "role"],
+                                  "properties": {"username": _WORDS,
+                                                 "role": {"enum": ["viewer", "owner"]}}}),
+            "responses": {"201": _json({"type": "object", "properties": {
+                "case_id": _STR, "username": _STR, "role": {"enum": ["viewer", "owner"]}}},
+                "Shared (viewer) or handed over (owner)"), **_AUTH_ERRORS,
+                "403": _error("Only the case's owner, a manager or an administrator"),
+                "409": _error("No such worker, or they own the case already"),
+                "422": _error("Malformed body")}}},
+        "/api/v1/cases/{id}/access/{username}": {"delete": {
+            "security": _BEARER, "parameters": [_path_param("id"), _path_param("username")],
+            "responses": {"204": {"description": "Access taken back"}, **_AUTH_ERRORS,
+                          "403": _error("Only the case's owner, a manager or an "
+                                        "administrator"),
+                          "409": _error("The owner's access: hand the case over instead")}}},
         "/api/v1/chat/{token}/messages": {"post": {
             "parameters": [_path_param("token")],
             "requestBody": _body({"type": "object", "required": ["text"],

@@ -125,7 +125,7 @@ async def answer_safe_now(store: Store, respondent, text: str) -> str:
     if reading == "yes":
         flag = await store.latest_flag(respondent.id, LOW_SAFETY_SCORE)
         if flag is not None:
-            await store.set_flag_level(flag["id"], CONCERN, [])
+            await store.set_flag_level(flag["id"], CONCERN, None)
     return reading
 
 

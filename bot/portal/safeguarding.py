@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.alerts import channels
+from bot.alert_routes import first
 from bot.config import Settings
 from bot.safeguarding.assess import (
     CONCERN,
@@ -50,8 +50,8 @@ async def check(settings: Settings, store: Store, respondent, text: str,
     if found is None:
         return None
     alerting = found.level == IMMEDIATE or (found.sure and respondent.role in CHILD_ROLES)
-    alerts = channels(settings, "raised") if alerting else []
-    await store.raise_flag(respondent.id, found.category, text, alerts, level=found.level)
+    route = first(settings, store.clock()) if alerting else None
+    await store.raise_flag(respondent.id, found.category, text, route, level=found.level)
     return found
 
 
@@ -70,7 +70,7 @@ async def raise_low_score(settings: Settings, store: Store, respondent_id: str,
     lowers the flag to `concern`."""
     before = await store.latest_flag(respondent_id, LOW_SAFETY_SCORE)
     flag = await store.raise_flag(respondent_id, LOW_SAFETY_SCORE, text,
-                                  channels(settings, "raised"), level=IMMEDIATE)
+                                  first(settings, store.clock()), level=IMMEDIATE)
     if before is None or flag["id"] != before["id"]:  # not the same number sent again
         await store.set_pending_check(respondent_id, SAFE_NOW)
 

@@ -24,8 +24,16 @@ from bot import audit, exports, web_sessions
 from bot.draft_map import iso, public
 from bot.models import Flag, Item, Respondent, Worker, utcnow
 from bot.portal.templates import render
-from bot.store import NotFound
-from bot.vocabulary import ROLES
+from bot.store import CHANGE, LOOK, Conflict, NotFound, ReadOnly, kind_of
+from bot.vocabulary import (
+    CASE_ROLES,
+    OVERSIGHT_KINDS,
+    OWNER,
+    ROLES,
+    SHARING_KINDS,
+    WORKER,
+    WORKER_KINDS,
+)
 
 blueprint = Blueprint("web")
 
@@ -38,7 +46,17 @@ NOTICES = {
     "worker_added": "The worker's account was made. They can sign in now.",
     "item_saved": "Saved.",
     "bad_wording": "The new wording was empty or too long, so nothing changed.",
+    "shared": "Done: they can read this case now.",
+    "handed_over": "Done: the case is theirs now. You can still read it.",
+    "unshared": "Done: they can no longer see this case.",
 }
+KIND_CHOICES = [(WORKER, "Social worker (their own cases and cases shared with them)"),
+                ("duty", "Duty worker (also every open safeguarding flag)"),
+                ("manager", "Manager (as duty, and shares and hands over cases)"),
+                ("administrator", "Administrator (as manager, and workers and the audit log)")]
+CASE_ROLE_CHOICES = [("viewer", "Share it: they can read it and acknowledge flags"),
+                     (OWNER, "Hand it over: it becomes theirs, and you can still read it")]
+PERIOD_WORDS = {"office": "office hours", "out_of_hours": "out of hours"}
 ROLE_CHOICES = [("parent", "Parent"), ("carer", "Carer"),
                 ("network", "Someone in the family's network"),
                 ("young_person", "Young person (12 and over)"), ("child", "Child (under 12)")]
@@ -127,6 +145,10 @@ def signed_in(admin: bool = False):
                 return await handler(request, *args, **kwargs)
             except NotFound:
                 return not_found_page(request)
+            except ReadOnly:
+                return error_page(request, 403, "You can read this case only",
+                                  "You can read this case, but only its owner can change "
+                                  "it. Nothing was changed.")
 
         return wrapper
 
@@ -281,21 +303,86 @@ async def create_case(request: Request) -> HTTPResponse:
 
 async def _case_page(request: Request, case_id: str, status: int = 200,
                      **extra) -> HTTPResponse:
-    store = _store(request)
-    case = await store.case_detail(request.ctx.worker, case_id)
+    store, worker = _store(request), request.ctx.worker
+    case = await store.case_detail(worker, case_id, LOOK)
+    access, _ = await store.access(worker, case_id)
     people, flags = await _people_and_flags(store, [case["id"]])
-    defaults = {"problem": None, "invite_name": ""}
+    defaults = {"problem": None, "invite_name": "", "access_problem": None,
+                "access_username": ""}
     return page(request, "worker_case.html", status=status,
                 title=f"Case {case['reference']}", case=case, people=people[case["id"]],
-                open_flags=flags[case["id"]], roles=ROLE_CHOICES, **(defaults | extra))
+                open_flags=flags[case["id"]], roles=ROLE_CHOICES,
+                owner=access == OWNER, access=access, team=await store.case_team(case_id),
+                can_share=access == OWNER or kind_of(worker) in SHARING_KINDS,
+                case_roles=CASE_ROLE_CHOICES, **(defaults | extra))
 
 
 @blueprint.get("/cases/<case_id:str>")
 @signed_in()
 async def case_page(request: Request, case_id: str) -> HTTPResponse:
     response = await _case_page(request, case_id)
-    await audit.record(request, "view", "case", case_id)
+    _, why = await _store(request).access(request.ctx.worker, case_id)
+    await audit.record(request, "view", "case", case_id, why=why)
     return response
+
+
+@blueprint.post("/cases/<case_id:str>/access")
+@signed_in()
+async def give_access(request: Request, case_id: str) -> HTTPResponse:
+    username, role = _field(request, "username", 150), _form(request, "role")
+    if username is None or role not in CASE_ROLES:
+        return await _case_page(request, case_id, status=422,
+                                access_problem="Please give a worker's username and choose "
+                                               "whether to share or hand over the case.",
+                                access_username=_form(request, "username") or "")
+    try:
+        await _store(request).give_access(request.ctx.worker, case_id, username, role)
+    except Conflict as problem:
+        return await _case_page(request, case_id, status=409, access_problem=str(problem),
+                                access_username=username)
+    await audit.record(request, "hand_over" if role == OWNER else "share", "case", case_id,
+                       changes={"role": role}, why=f"for {username}")
+    return _see_other(f"/cases/{case_id}?done={'handed_over' if role == OWNER else 'shared'}"
+                      "#access")
+
+
+@blueprint.post("/cases/<case_id:str>/access/<username:str>/remove")
+@signed_in()
+async def take_access(request: Request, case_id: str, username: str) -> HTTPResponse:
+    try:
+        await _store(request).take_access(request.ctx.worker, case_id, username)
+    except Conflict as problem:
+        return await _case_page(request, case_id, status=409, access_problem=str(problem))
+    await audit.record(request, "unshare", "case", case_id, why=f"from {username}")
+    return _see_other(f"/cases/{case_id}?done=unshared#access")
+
+
+# Flags across cases -------------------------------------------------------------------
+
+
+@blueprint.get("/flags")
+@signed_in()
+async def flags_page(request: Request) -> HTTPResponse:
+    """Every open flag this worker may see, oldest first (duty: every case's)."""
+    flags = await _store(request).open_flags(request.ctx.worker)
+    kind = kind_of(request.ctx.worker)
+    oversight = kind in OVERSIGHT_KINDS
+    await audit.record(request, "view", "flags", None,
+                       why=f"as {kind}: open flags" if oversight else None)
+    rows = [flag | {"speaker": exports.speaker_label(
+        {"name": flag["respondent_name"], "role": flag["respondent_role"]}),
+        "level_words": exports.LEVEL_LABELS.get(flag["level"], "")} for flag in flags]
+    return page(request, "worker_flags.html", title="Flags", flags=rows, oversight=oversight)
+
+
+@blueprint.get("/flags/<flag_id:str>")
+@signed_in()
+async def flag_link(request: Request, flag_id: str) -> HTTPResponse:
+    """The link in an alert: after sign-in, the case's board, open at the flag."""
+    store = _store(request)
+    case_id = await store.flag_case(flag_id)
+    await store.access(request.ctx.worker, case_id)  # NotFound for anyone else
+    return _see_other(f"/cases/{case_id}/board#flag-{flag_id}")
 
 
 @blueprint.post("/cases/<case_id:str>/invitations")
@@ -334,11 +421,13 @@ async def _case_of(store, model, object_id: str) -> str | None:
             Respondent.id == object_id))
 
 
-async def _belongs(request: Request, model, object_id: str, case_id: str) -> None:
-    """The thing must be in this case, and the case the worker's (else NotFound)."""
+async def _belongs(request: Request, model, object_id: str, case_id: str,
+                   allowed: tuple[str, ...] = CHANGE) -> None:
+    """The thing must be in this case, and the worker allowed to do this to the case
+    (NotFound if they may not see it; ReadOnly if they may only read it)."""
     if await _case_of(_store(request), model, object_id) != case_id:
         raise NotFound
-    await _store(request).case_detail(request.ctx.worker, case_id)
+    await _store(request).case_detail(request.ctx.worker, case_id, allowed)
 
 
 @blueprint.post("/cases/<case_id:str>/invitations/<invitation_id:str>/revoke")
@@ -377,17 +466,20 @@ def _filtered(view: exports.MapView, chosen: dict[str, str]) -> None:
 @blueprint.get("/cases/<case_id:str>/board")
 @signed_in()
 async def board(request: Request, case_id: str) -> HTTPResponse:
-    draft = await _store(request).draft_map(request.ctx.worker, case_id)
+    store = _store(request)
+    draft = await store.draft_map(request.ctx.worker, case_id, LOOK)
+    access, why = await store.access(request.ctx.worker, case_id)
     view = exports.arrange(draft, "all")
     counts = {status: sum(1 for item in view.items if item["status"] == status)
               for status in ("draft", "accepted", "rejected")}
     chosen = _board_filter(request.args)
     _filtered(view, chosen)
-    await audit.record(request, "view", "map", case_id)
+    await audit.record(request, "view", "map", case_id, why=why)
     return page(request, "worker_board.html", title=f"Map for {draft['case']['child_name']}",
                 view=view, case=draft["case"], counts=counts, chosen=chosen,
                 back=urlencode(chosen), shows=SHOW_CHOICES, places=exports.move_groups(),
-                case_id=case_id)
+                case_id=case_id, read_only=access != OWNER, access=access,
+                trail=await store.alert_trail(case_id), periods=PERIOD_WORDS)
 
 
 async def _item_view(store, item: dict) -> dict:
@@ -443,7 +535,8 @@ async def review_item(request: Request, case_id: str, item_id: str) -> HTTPRespo
                           else "Kept from the family" if changes.get("private")
                           else "Can be shared" if "private" in changes else "Wording saved")
     response = page(request, "worker_item.html", item=await _item_view(store, item),
-                    places=exports.move_groups(), case_id=case_id, back=back)
+                    places=exports.move_groups(), case_id=case_id, back=back,
+                    read_only=False)
     response.headers["X-MapBot-Place"] = f"{item['section']}:{item['category'] or ''}"
     response.headers["X-MapBot-Done"] = done
     return response
@@ -452,9 +545,11 @@ async def review_item(request: Request, case_id: str, item_id: str) -> HTTPRespo
 @blueprint.post("/cases/<case_id:str>/flags/<flag_id:str>/acknowledge")
 @signed_in()
 async def acknowledge(request: Request, case_id: str, flag_id: str) -> HTTPResponse:
-    await _belongs(request, Flag, flag_id, case_id)
-    await _store(request).acknowledge_flag(request.ctx.worker, flag_id)
-    await audit.record(request, "acknowledge", "flag", flag_id, case_id=case_id)
+    await _belongs(request, Flag, flag_id, case_id, LOOK)
+    store = _store(request)
+    _, why = await store.access(request.ctx.worker, case_id)  # before the flag closes
+    await store.acknowledge_flag(request.ctx.worker, flag_id)
+    await audit.record(request, "acknowledge", "flag", flag_id, case_id=case_id, why=why)
     return _see_other(f"/cases/{case_id}/board?done=acknowledged#flags")
 
 
@@ -522,13 +617,14 @@ async def _workers(store) -> list[dict]:
     async with store.sessions() as session:
         rows = await session.scalars(select(Worker).order_by(func.lower(Worker.username)))
         return [{"id": w.id, "username": w.username, "is_admin": w.is_admin,
-                 "created_at": iso(w.created_at)} for w in rows]
+                 "kind": kind_of(w), "created_at": iso(w.created_at)} for w in rows]
 
 
 async def _workers_page(request: Request, status: int = 200, problem: str | None = None,
                         username: str = "") -> HTTPResponse:
     return page(request, "worker_admin_workers.html", status=status, title="Workers",
-                workers=await _workers(_store(request)), problem=problem, username=username)
+                workers=await _workers(_store(request)), problem=problem, username=username,
+                kinds=KIND_CHOICES)
 
 
 @blueprint.get("/admin/workers")
@@ -551,14 +647,19 @@ async def add_worker(request: Request) -> HTTPResponse:
     if password != (_form(request, "confirm") or ""):
         return await _workers_page(request, 422, "The two passwords are not the same.",
                                    username)
-    is_admin = _form(request, "is_admin") == "yes"
+    # The kind list; the older "administrator" tick box still means an administrator.
+    kind = "administrator" if _form(request, "is_admin") == "yes" else (
+        _form(request, "kind") or WORKER)
+    if kind not in WORKER_KINDS:
+        return await _workers_page(request, 422, "Please choose what kind of worker they "
+                                                 "are.", username)
     try:
-        worker_id = await _store(request).add_worker(username, password, is_admin=is_admin)
+        worker_id = await _store(request).add_worker(username, password, kind=kind)
     except IntegrityError:
         return await _workers_page(request, 409, "There is already a worker with that "
                                                  "username.", username)
     await audit.record(request, "add_worker", "worker", worker_id,
-                       changes={"is_admin": is_admin})
+                       changes={"is_admin": kind == "administrator", "kind": kind})
     return _see_other("/admin/workers?done=worker_added")
 
 

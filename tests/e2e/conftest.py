@@ -8,6 +8,8 @@ MAPBOT_TEST_POSTGRES_URL is set (as in CI).
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import os
 import secrets
 import subprocess
@@ -26,6 +28,8 @@ from bot.config import ROOT, Settings
 from bot.stack import Stack, free_port, service_env, train
 
 WORKER_PASSWORD = "correct horse battery staple"
+# Where the stack's safeguarding alert emails go: a real SMTP server the tests run.
+ALERT_INBOX = "safeguarding-inbox@example.org"
 
 
 def _fresh_postgres(server_url: str, name: str) -> str:
@@ -54,14 +58,40 @@ def databases(tmp_path_factory) -> Iterator[tuple[str, str]]:
         _drop_postgres(server, name)
 
 
+class Mailbox:
+    """aiosmtpd handler: keeps every message the portal sends, as parsed email."""
+
+    def __init__(self) -> None:
+        self.mails: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        self.mails.append(email.message_from_bytes(envelope.original_content or envelope.content,
+                                                   policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
 @pytest.fixture(scope="session")
-def stack(databases, tmp_path_factory) -> Iterator[Stack]:
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on 127.0.0.1 for the stack's alert emails."""
+    from aiosmtpd.controller import Controller
+
+    box, port = Mailbox(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(databases, mailbox, tmp_path_factory) -> Iterator[Stack]:
     portal_port = free_port()
     settings = Settings(
         port=portal_port, database_url=databases[0], tracker_database_url=databases[1],
         rasa_url=f"http://127.0.0.1:{free_port()}", action_port=free_port(),
         action_secret=secrets.token_urlsafe(32), internal_secret=secrets.token_urlsafe(32),
         rasa_jwt_secret=secrets.token_urlsafe(32),
+        smtp_host="127.0.0.1", smtp_port=mailbox[1], smtp_from="mapbot@example.org",
+        alert_email_to=ALERT_INBOX, alert_poll_seconds=0.5,
     )
     # One folder per run: generated config and logs of parallel runs must not mix.
     logs = ROOT / "tests" / "artifacts" / "logs" / f"run-{os.getpid()}"
@@ -77,11 +107,11 @@ def stack(databases, tmp_path_factory) -> Iterator[Stack]:
         services.stop()
 
 
-def add_worker(settings: Settings, username: str) -> None:
-    """Through the real command line, as an administrator would."""
+def add_worker(settings: Settings, username: str, *kind: str) -> None:
+    """Through the real command line, as an administrator would (`kind`: "--duty"...)."""
     subprocess.run([sys.executable, "-m", "bot.cli", "worker", "add", username,
-                    "--password-stdin"], input=WORKER_PASSWORD + "\n", text=True, check=True,
-                   cwd=ROOT, env=service_env(settings), capture_output=True)
+                    "--password-stdin", *kind], input=WORKER_PASSWORD + "\n", text=True,
+                   check=True, cwd=ROOT, env=service_env(settings), capture_output=True)
 
 
 @dataclass

@@ -162,10 +162,11 @@ async def test_another_worker_cannot_edit_the_items(portal, alice, bob, alices_c
     assert items == [item]
 
 
-async def test_a_worker_given_the_case_sees_it(portal, alice, bob, alices_case):
+async def test_a_worker_given_the_case_reads_it_but_does_not_change_it(
+        portal, alice, bob, alices_case):
     case_id = alices_case["case"]["id"]
     async with portal.store.sessions.begin() as session:
-        session.add(CaseAccess(case_id=case_id, worker_id=bob.id))
+        session.add(CaseAccess(case_id=case_id, worker_id=bob.id))  # a viewer
     _, response = await portal.client.get("/api/v1/cases", headers=bob.headers)
     assert [c["id"] for c in response.json["cases"]] == [case_id]
     _, response = await portal.client.get(f"/api/v1/cases/{case_id}/map", headers=bob.headers)
@@ -173,7 +174,12 @@ async def test_a_worker_given_the_case_sees_it(portal, alice, bob, alices_case):
     assert [i["id"] for i in response.json["items"]] == [alices_case["item"]["id"]]
     _, response = await portal.client.patch(f"/api/v1/items/{alices_case['item']['id']}",
                                             json={"status": "accepted"}, headers=bob.headers)
-    assert response.status == 200
+    assert response.status == 403
+    assert response.json == {"error": "You can read this case but not change it."}
+    _, response = await portal.client.post(f"/api/v1/cases/{case_id}/invitations",
+                                           json={"role": "parent", "name": "Sam"},
+                                           headers=bob.headers)
+    assert response.status == 403
 
 
 # Invitations ------------------------------------------------------------------------

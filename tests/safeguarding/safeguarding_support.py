@@ -257,7 +257,9 @@ async def make_due(store: Store) -> None:
 
 
 async def age_flags(store: Store, minutes: float) -> None:
-    """Every flag was raised `minutes` ago."""
+    """Every flag was raised (and its alerts last written) `minutes` ago."""
     async with store.sessions.begin() as session:
         await session.execute(update(Flag).values(
             created_at=utcnow() - timedelta(minutes=minutes)))
+        await session.execute(update(Flag).where(Flag.alerted_at.is_not(None)).values(
+            alerted_at=utcnow() - timedelta(minutes=minutes)))
