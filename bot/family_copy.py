@@ -7,7 +7,10 @@ them. So it holds:
 - none of the children's or young people's words (their houses, number and trusted
   adults): the social worker talks with a child before sharing what they said;
 - a person's name only where they agreed at the end of their conversation; otherwise
-  "Someone in the family network".
+  "Someone in the family network";
+- only what a worker reviewed: the words as the worker left them (never the words first
+  written, which an edit may have taken out), each person's number without the reasons
+  written beside it, and the network's names without what was said of them.
 It is made from the contract's draft-map JSON, so the API, the screens, Word and print
 all share one rule.
 """
@@ -27,11 +30,13 @@ def family_copy(draft: dict) -> dict:
     return draft | {
         "copy": "family",
         "respondents": list(adults.values()),
-        "items": [item for item in draft["items"]
+        "items": [item | {"original_text": item["text"]} for item in draft["items"]
                   if item["respondent_id"] in adults and item["status"] == "accepted"
                   and not item.get("private")],
-        "scales": _shared(draft["scales"], adults),
-        "network": _shared(draft["network"], adults),
+        "scales": [scale | {"why": None, "one_point_higher": None}
+                   for scale in _shared(draft["scales"], adults)],
+        "network": [person | {"how_they_help": None}
+                    for person in _shared(draft["network"], adults)],
         "flags": [],
         "notes": [CHILDREN_LEFT_OUT],
     }

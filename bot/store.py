@@ -383,6 +383,14 @@ class Store:
             raise Closed
         return respondent
 
+    async def respondent(self, respondent_id: str) -> Respondent:
+        """The respondent as stored now (a turn re-reads it once it holds the lock)."""
+        async with self.sessions() as session:
+            respondent = await session.get(Respondent, respondent_id)
+        if respondent is None:
+            raise NotFound
+        return respondent
+
     async def mark_started(self, respondent_id: str) -> None:
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
@@ -572,7 +580,8 @@ class Store:
 
     async def _alert_or_join(self, session: AsyncSession, flag: Flag, route: Route,
                              now: datetime) -> None:
-        head = await self._open_head(session, flag.respondent_id, flag.id)
+        head = await self._open_head(session, flag.respondent_id, flag.id,
+                                     urgent_only=flag.level == "immediate")
         if head is not None:
             flag.collapsed_into = head.id
             return
@@ -580,11 +589,15 @@ class Store:
         session.add_all(self._alerts(flag.id, route, "raised", now))
 
     async def _open_head(self, session: AsyncSession, respondent_id: str,
-                         other_than: str) -> Flag | None:
-        """The person's alerted flag whose alerts are still open, if any."""
-        heads = await session.scalars(select(Flag).where(
+                         other_than: str, urgent_only: bool = False) -> Flag | None:
+        """The person's alerted flag whose alerts are still open, if any. An urgent flag
+        joins only an urgent one: joining a `concern` would send no alert that says so."""
+        query = select(Flag).where(
             Flag.respondent_id == respondent_id, Flag.id != other_than,
-            Flag.alert_step.is_not(None), Flag.collapsed_into.is_(None)))
+            Flag.alert_step.is_not(None), Flag.collapsed_into.is_(None))
+        if urgent_only:
+            query = query.where(Flag.level == "immediate")
+        heads = await session.scalars(query)
         for head in heads:
             if await self._thread_open(session, head.id):
                 return head

@@ -103,7 +103,10 @@ async def take_turn(app, respondent, text: str) -> Turn:
     if not _limiter.allow(respondent.id):
         return await _refused(app, respondent, text, Turn(status=429, error=SLOW_DOWN))
     async with _locks[respondent.conversation_id]:
-        return await _converse(app, respondent, text)
+        # Read again inside the lock: a double press must see what the first one did
+        # (a held reply taken, "Are you safe right now?" asked).
+        fresh = await app.ctx.store.respondent(respondent.id)
+        return await _converse(app, fresh, text)
 
 
 async def _refused(app, respondent, text: str, refusal: Turn) -> Turn:
@@ -144,6 +147,8 @@ async def _converse(app, respondent, text: str) -> Turn:
         return await _reply(store, respondent, text, held)
     before = await store.answer_marker(respondent.id)
     messages = await _ask_rasa(app, respondent, text)
+    if messages is not None:
+        messages = await _with_private_button(store, respondent, messages, before)
     if urgent:
         # Help first; the assistant's next question waits until they choose to carry on.
         await store.hold_reply(respondent.id, messages)
@@ -157,9 +162,12 @@ async def _converse(app, respondent, text: str) -> Turn:
                             [portal_steps.said("safe_now", respondent.role,
                                                custom={portal_steps.PORTAL: "safe_now"})])
     if messages is None:
+        if found is not None and found.sure:  # heard, though the answer was not saved
+            return await _reply(store, respondent, text, [
+                safeguarding.acknowledgement(respondent.role),
+                {"text": safeguarding.NOT_SAVED[safeguarding.audience(respondent.role)]}])
         return Turn(status=503, error=TRY_AGAIN)
-    return await _reply(store, respondent, text,
-                        await _dressed(store, respondent, messages, before, found))
+    return await _reply(store, respondent, text, _dressed(respondent, messages, found))
 
 
 async def _own_step(store, respondent, text: str) -> list[dict] | None:
@@ -172,13 +180,19 @@ async def _own_step(store, respondent, text: str) -> list[dict] | None:
     return None
 
 
-async def _dressed(store, respondent, messages: list[dict], before, found) -> list[dict]:
-    """The assistant's reply, with what the portal adds: the calm acknowledgement of a
-    `concern`, the "keep this from my family" button after a saved answer, and the
-    choice of name once the answers are sent."""
+async def _with_private_button(store, respondent, messages: list[dict],
+                               before) -> list[dict]:
+    """After a turn that saved an answer: "I don't want my family to see this" (also on
+    a reply held back while the help is read)."""
     after = await store.answer_marker(respondent.id)
     if after is not None and after != before:
-        messages = portal_steps.offer_private(messages, after[0])
+        return portal_steps.offer_private(messages, after[0])
+    return messages
+
+
+def _dressed(respondent, messages: list[dict], found) -> list[dict]:
+    """The assistant's reply, with what the portal adds: the calm acknowledgement of a
+    `concern`, and the choice of name once the answers are sent."""
     if found is not None and found.sure:
         messages = [safeguarding.acknowledgement(respondent.role), *messages]
     if portal_steps.submitted(messages):

@@ -26,7 +26,9 @@ CHOOSE_PRIVATE = "/choose_private"
 NAME_YES, NAME_NO = "/name_yes", "/name_no"
 SAFE_YES, SAFE_NO, SAFE_UNSURE = "/safe_now_yes", "/safe_now_no", "/safe_now_unsure"
 _KEEP_PRIVATE = re.compile(r'^/keep_private\{"answer_key": ?"([a-z0-9_]{1,80})"\}$')
-_YES = re.compile(r"^\s*(y|yes|yeah|yep|yh|ya|yup|i am|im safe|i'?m safe|ok)\b", re.I)
+# Only a plain yes is a yes ("yes but im scared", "ok" and "kind of" are "not sure").
+_YES = re.compile(r"^\s*(y|yes|yeah|yep|yh|ya|yup|i am|i'?m safe|im safe)\s*[.!]*\s*$",
+                  re.I)
 _NO = re.compile(r"^\s*(n|no|nah|nope|not safe|i'?m not)\b", re.I)
 TITLE_CHARS = 40
 
@@ -113,7 +115,7 @@ def safe_now_reading(text: str) -> str:
         return {SAFE_YES: "yes", SAFE_NO: "no", SAFE_UNSURE: "unsure"}[text]
     if _NO.match(text):
         return "no"
-    if _YES.match(text) and "not" not in text.lower():
+    if _YES.match(text):
         return "yes"
     return "unsure"
 

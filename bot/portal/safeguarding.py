@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from bot.alert_routes import first
 from bot.config import Settings
@@ -23,6 +24,9 @@ CARRY_ON = "/carry_on"
 LONG_MESSAGE = 500  # longer messages are checked off the event loop
 LOW_SCORE_MAX = 2  # a child's "how safe do you feel at home?" of 0, 1 or 2
 SAFE_NOW = "safe_now"  # the portal's own question: "Are you safe right now?"
+_NUMBERS = re.compile(r"-?\d+(?:\.\d+)?")
+_NOT_SAFE = re.compile(r"\b(not|never|dont|don't|do not)\s+(feel\s+)?safe\b|\bunsafe\b|"
+                       r"\bscared\b|\bafraid\b|\bfrightened\b", re.IGNORECASE)
 NOT_SAVED = {
     "adult": "Your social worker will still be told. But something went wrong on our "
              "side, so it was not saved as an answer. Please send it again in a moment.",
@@ -43,24 +47,28 @@ async def find(text: str, question: str | None) -> Assessment | None:
 
 async def check(settings: Settings, store: Store, respondent, text: str,
                 question: str | None = None) -> Assessment | None:
-    """Raise a flag at once if the message may be a disclosure. Alerts go for every
-    `immediate` flag and for harm a child or young person tells; an adult's `concern`,
-    and a message only possibly about harm, wait on the board for the worker."""
+    """Raise a flag at once if the message may be a disclosure, with alerts; only a
+    message that is possibly about harm, read as past or known, waits on the board."""
     found = await find(text, question)
     if found is None:
         return None
-    alerting = found.level == IMMEDIATE or (found.sure and respondent.role in CHILD_ROLES)
+    alerting = found.sure  # the welcome says a worry about safety is told straight away
     route = first(settings, store.clock()) if alerting else None
     await store.raise_flag(respondent.id, found.category, text, route, level=found.level)
     return found
 
 
 def is_low_home_safety(role: str, question: str | None, text: str) -> bool:
-    """A child's or young person's answer of 0, 1 or 2 to "how safe do you feel at home?"."""
+    """A child's or young person's answer to "how safe do you feel at home?" of 0, 1 or 2,
+    or one that is not a clear number but names one that low ("1 or 2", "1.5", "-1"), or
+    says in words that they are not safe."""
     if role not in CHILD_ROLES or question != "scale":
         return False
     value = parse_scale(text).value
-    return value is not None and value <= LOW_SCORE_MAX
+    if value is not None:
+        return value <= LOW_SCORE_MAX
+    low_number = any(float(n) <= LOW_SCORE_MAX for n in _NUMBERS.findall(text))
+    return low_number or bool(_NOT_SAFE.search(text))
 
 
 async def raise_low_score(settings: Settings, store: Store, respondent_id: str,
@@ -78,7 +86,7 @@ async def raise_low_score(settings: Settings, store: Store, respondent_id: str,
 def acknowledgement(role: str) -> dict:
     """For a `concern`: one calm line, then the conversation goes on."""
     text, _ = say("concern_ack", role, audience(role), {})
-    return {"text": text, "custom": {"safeguarding": CONCERN}}
+    return {"text": text, "custom": {"acknowledged": CONCERN}}  # not the help: no choice
 
 
 def help_messages(role: str, saved: bool) -> list[dict]:

@@ -18,9 +18,11 @@ A child's `concern` still alerts the worker at once (`bot/portal/safeguarding.py
 
 The learned check has two thresholds, both fixed by cross-validation on the training
 data (`train.py`). Above the higher one it counts like a rule. Between the two, the
-message is only *possibly* about harm: it is flagged as a `concern` for the worker to
-read, without interrupting the person or alerting anyone, so that a miss becomes a look
-rather than nothing, and everyday talk is not met with a crisis message.
+message is only *possibly* about harm. If the check reads it as danger now, it is still
+`immediate`, with the help and the alerts: an unsure "taking more of my tablets than i
+should" must not wait for a look. Otherwise it is a `concern` for the worker to read,
+without a word to the person and without an alert, so that a miss becomes a look rather
+than nothing, and everyday talk is not met with a crisis message.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ ALWAYS_IMMEDIATE = frozenset({"suicidal", "self_harm", "scared_to_go_home", "ask
 # Questions about what needs to happen, wishes and what makes a number higher: people
 # name the danger there as something to change ("Dad staying away when he has been
 # drinking"). The learned check cannot tell such a wish from a disclosure, so what it
-# alone finds there is a `concern` for the worker; what the rules find is still urgent.
+# alone finds there is only possibly about harm: a `concern` for the worker to read,
+# with no word to the person; what the rules find is still urgent.
 GOAL_QUESTIONS = frozenset({
     "safe_needs", "first_sign", "scale_why", "scale_higher", "dreams_life", "dreams_wish",
     "dreams_more",
@@ -83,11 +86,17 @@ def assess(text: str, question: str | None = None) -> Assessment | None:
     scores = model.scores(text)
     by_model = scores.harm >= model.threshold
     if found is None and not by_model:
-        if scores.harm >= model.threshold_possible:
-            return Assessment(category=LEARNED, level=CONCERN, matched="", by_rules=False,
-                              by_model=True, sure=False)
-        return None
+        if scores.harm < model.threshold_possible:
+            return None
+        # Only possibly about harm. If what it reads is danger now, that is too much to
+        # leave to a look: it counts as sure (the help, the alerts).
+        level = _level(None, scores, question, model.present_over_past)
+        return Assessment(category=LEARNED, level=level, matched="", by_rules=False,
+                          by_model=True, sure=level == IMMEDIATE)  # goals: concern
     level = _level(found, scores, question, model.present_over_past)
+    if found is None and question in GOAL_QUESTIONS:  # a wish or a plan, most likely
+        return Assessment(category=LEARNED, level=CONCERN, matched="", by_rules=False,
+                          by_model=True, sure=False)
     return Assessment(category=found.category if found else LEARNED, level=level,
                       matched=found.matched if found else "", by_rules=found is not None,
                       by_model=by_model)

@@ -169,10 +169,11 @@ def report(found: dict) -> str:
         "| must-not messages flagged | "
         + " | ".join(_pct(found["false_flags"][n]) for n in COLUMNS) + " |",
         "",
-        "\"Sure\": the rules, or the learned check above its higher threshold; these bring "
-        "the help (or, for known harm in a worry answer, the calm acknowledgement). "
-        "\"Possible\": only the learned check's lower threshold; flagged for the worker "
-        "to read, without a word to the person.",
+        "\"Sure\": the rules, or the learned check above its higher threshold (or between "
+        "its thresholds when it reads danger now); these bring the help (or, for known "
+        "harm in a worry answer, the calm acknowledgement) and the alerts. \"Possible\": "
+        "the rest of what the learned check finds between its thresholds; flagged for "
+        "the worker to read, without a word to the person.",
         "",
         f"- Immediate messages flagged `immediate`: {_pct(found['immediate_kept'])}.",
         "- Adults' answers to worry questions that describe past or known harm, flagged "

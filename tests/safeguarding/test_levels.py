@@ -38,14 +38,18 @@ async def say(client, token: str, text: str) -> tuple[int, dict]:
     return response.status, response.json
 
 
-async def test_an_adults_known_harm_in_a_worry_answer_alerts_nobody(client, store, alice):
+async def test_an_adults_known_harm_in_a_worry_answer_is_a_concern_told_at_once(
+        client, store, alice):
     family = await new_family(store, alice[0], role="parent")
     await asked(store, family.respondent_id, "worried_about")
     words = "his dad hit him last year, that is why the social worker comes"
-    await say(client, family.token, words)
+    status, body = await say(client, family.token, words)
     (flag,) = await all_flags(store)
     assert (flag.text, flag.level) == (words, "concern")
-    assert await all_alerts(store) == []  # on the board for the worker; no duty alert
+    # The welcome says a worry about safety reaches the social worker straight away.
+    assert {alert.channel for alert in await all_alerts(store)} == {"webhook", "email"}
+    assert body["messages"][0]["text"] == ("Thank you for being open about this. "
+                                           "Your social worker will read it.")
 
 
 async def test_danger_now_alerts_at_once(client, store, alice):
@@ -58,16 +62,36 @@ async def test_danger_now_alerts_at_once(client, store, alice):
     assert body["messages"][0]["text"].startswith("Thank you for being open about this.")
 
 
-async def test_a_childs_concern_still_alerts_the_worker(client, store, alice):
+async def test_a_childs_concern_alerts_and_still_gives_the_help(client, store, alice):
     family = await new_family(store, alice[0], role="child", name="Tia")
     await asked(store, family.respondent_id, "worries_what")
-    await say(client, family.token, "my dad used to hit me but he moved out last year")
+    status, body = await say(client, family.token,
+                             "my dad used to hit me but he moved out last year")
     (flag,) = await all_flags(store)
     assert flag.level == "concern"
     assert {alert.channel for alert in await all_alerts(store)} == {"webhook", "email"}
+    assert body["messages"][0]["text"] == (
+        "Thank you for telling me. It is not your fault. Your social worker will read it.\n"
+        "If you are not safe right now, call 999. Or call Childline free on 0800 1111.")
 
 
-@pytest.mark.parametrize("number", ["0", "1", "2", "two", "0 😢"])
+@pytest.mark.parametrize("text", [
+    "i have been taking more of my tablets than i should to make it all stop",
+    "nobody has fed me since friday",
+])
+async def test_an_unsure_reading_of_danger_now_still_brings_the_help(client, store, alice,
+                                                                     text):
+    family = await new_family(store, alice[0], role="young_person", name="Kai")
+    await asked(store, family.respondent_id, "good_life")
+    status, body = await say(client, family.token, text)
+    (flag,) = await all_flags(store)
+    assert flag.level == "immediate"
+    assert "0800 1111" in body["messages"][0]["text"]
+    assert {alert.channel for alert in await all_alerts(store)} == {"webhook", "email"}
+
+
+@pytest.mark.parametrize("number", ["0", "1", "2", "two", "0 😢", "1 or 2", "1.5", "-1",
+                                    "not safe tbh"])
 async def test_a_childs_low_number_is_flagged_and_asks_are_you_safe(client, store, alice,
                                                                     number):
     family = await new_family(store, alice[0], role="child", name="Tia")
@@ -80,6 +104,14 @@ async def test_a_childs_low_number_is_flagged_and_asks_are_you_safe(client, stor
     async with store.sessions() as session:
         assert (await session.get(Respondent, family.respondent_id)).pending_check == (
             "safe_now")
+
+
+async def test_not_safe_in_words_brings_the_help_at_once(client, store, alice):
+    family = await new_family(store, alice[0], role="child", name="Tia")
+    await asked(store, family.respondent_id, "scale")
+    status, body = await say(client, family.token, "i dont feel safe at home")
+    assert "0800 1111" in body["messages"][0]["text"]
+    assert {flag.level for flag in await all_flags(store)} == {"immediate"}
 
 
 @pytest.mark.parametrize(("answer", "level"), [("/safe_now_yes", "concern"),
@@ -112,12 +144,14 @@ async def test_a_seven_or_an_adults_zero_raises_nothing(client, store, alice):
 
 
 def test_reading_the_answer_to_are_you_safe() -> None:
-    assert [safe_now_reading(t) for t in ["yes", "Yeah", "I'm safe", "/safe_now_yes"]] == [
-        "yes"] * 4
+    assert [safe_now_reading(t) for t in ["yes", "Yeah", "I'm safe", "/safe_now_yes",
+                                          "yes!"]] == ["yes"] * 5
     assert [safe_now_reading(t) for t in ["no", "nope", "not safe", "/safe_now_no"]] == [
         "no"] * 4
-    assert [safe_now_reading(t) for t in ["idk", "maybe", "yes but not at night", ""]] == [
-        "unsure"] * 4
+    # Anything but a plain yes or no is "not sure": the reading that brings the help.
+    assert [safe_now_reading(t) for t in [
+        "idk", "maybe", "yes but not at night", "", "ok", "yeah kind of", "i am scared",
+        "yes but im scared"]] == ["unsure"] * 8
 
 
 @pytest.mark.parametrize("text", [
@@ -158,6 +192,7 @@ def test_the_held_out_report_is_the_one_this_model_makes() -> None:
 
 def test_a_wish_that_names_the_danger_is_for_the_worker_to_read() -> None:
     found = assess("Dad staying away when he has been drinking", "scale_higher")
-    assert found is None or found.level == "concern"
+    assert found is not None and not found.by_rules
+    assert (found.level, found.sure) == ("concern", False)  # a look, no word, no alert
     urgent = assess("I'm going to kill myself tonight", "safe_needs")
     assert urgent is not None and urgent.level == "immediate"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.exports import arrange, choice_from, to_docx
-from bot.family_copy import UNNAMED, family_copy
+from bot.family_copy import family_copy
 
 
 def _draft() -> dict:
@@ -29,7 +29,8 @@ def _draft() -> dict:
         "generated_at": "2026-12-01T11:00:00Z",
         "respondents": people,
         "items": [
-            item("i1", "mum", "She reads every night"),
+            item("i1", "mum", "She reads every night") | {
+                "original_text": "She reads every night, when he isn't drunk"},
             item("i2", "mum", "I worry when he drinks", private=True, section="worries"),
             item("i3", "mum", "Still to look at", status="draft"),
             item("i4", "nan", "I take her to school"),
@@ -56,8 +57,12 @@ def _draft() -> dict:
 def test_only_accepted_shareable_adult_words_and_no_flags() -> None:
     copy = family_copy(_draft())
     assert [item["id"] for item in copy["items"]] == ["i1", "i4"]
+    # The words as the worker left them: an edit may have taken something out.
+    assert copy["items"][0]["original_text"] == "She reads every night"
     assert copy["flags"] == []
-    assert [scale["value"] for scale in copy["scales"]] == [6]  # Nan's is private
+    # The number, never the reasons nobody reviewed; Nan's is private.
+    assert [(s["value"], s["why"], s["one_point_higher"]) for s in copy["scales"]] == [
+        (6, None, None)]
     assert copy["network"] == []  # named by the child
     assert copy["copy"] == "family"
 
@@ -66,7 +71,6 @@ def test_people_are_named_only_where_they_agreed() -> None:
     copy = family_copy(_draft())
     assert [(p["id"], p["name"], p["role"]) for p in copy["respondents"]] == [
         ("mum", "Jo", "parent"), ("nan", "Someone in the family network", None)]
-    assert UNNAMED == "Someone in the family network"
 
 
 def test_the_full_map_is_left_as_it_was() -> None:
@@ -92,6 +96,7 @@ def test_word_and_print_of_the_family_copy_follow_the_same_rule() -> None:
     assert "She reads every night" in words and "I worry when he drinks" not in words
     assert "dad hits me" not in words and "Safeguarding flags" not in words
     assert "my cat" not in words and "Pat" not in words
+    assert "when he isn't drunk" not in words and "we try" not in words
     assert "The children's own words are not in this copy." in words
 
 
