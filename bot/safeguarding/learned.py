@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from bot.safeguarding.detector import load_rules, normalise
 MODEL_PATH = Path(__file__).with_name("learned_model.json")
 LABELS = ("none", "concern", "immediate")
 CHAR_SIZES = (3, 4, 5)
+# Markup someone pasted or typed ("<b>dragons</b>") says nothing about harm.
+_TAGS = re.compile(r"</?[a-zA-Z][^<>]{0,40}>")
 
 
 def features(text: str) -> dict[str, float]:
@@ -32,7 +35,7 @@ def features(text: str) -> dict[str, float]:
 
     Normalising first (text-speak, leetspeak, repeated letters) means "kms", "k1ll
     myself" and "kill myself" share their features."""
-    words = normalise(text, load_rules()).text.split()
+    words = normalise(_TAGS.sub(" ", text), load_rules()).text.split()
     counts: Counter[str] = Counter()
     counts.update(f"w:{word}" for word in words)
     counts.update(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))

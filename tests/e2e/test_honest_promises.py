@@ -19,7 +19,8 @@ from tests.e2e.conftest import Family, Worker, asked, payloads, texts
 
 CALM = "Thank you for being open about this."
 KEEP_PRIVATE = "/keep_private"
-KEPT = "I'll tell your social worker. They will talk with you before anyone else sees it."
+KEPT = ("Thank you. I'll tell your social worker. They will talk with you before anyone "
+        "else sees it.")
 
 
 def _start_adult(worker: Worker, role: str = "parent", name: str = "Jo",

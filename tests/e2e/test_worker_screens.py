@@ -269,7 +269,8 @@ def test_the_whole_worker_journey(page, stack, portal, worker: Worker, tmp_path)
     assert len(draft["items"]) >= 8
     first_section = page.locator("main > section").first
     expect(first_section).to_have_id("flags")
-    expect(first_section.locator(".flag-text")).to_have_text(DISCLOSURE)
+    expect(first_section.locator(".flag-text")).to_have_text(
+        [DISCLOSURE, PARENT_ANSWERS["scale_higher"]])  # oldest first
     people = {p["id"]: p for p in draft["respondents"]}
     for item in draft["items"]:
         card = page.locator(f"#item-{item['id']}")
