@@ -99,6 +99,8 @@ def drop_tables(database_url) -> Iterator[None]:
     back afterwards, for the tests that share the PostgreSQL database)."""
     engine = create_engine(async_url(database_url).replace("+aiosqlite", ""))
     Base.metadata.drop_all(engine)
+    with engine.begin() as connection:  # the migrations' record too (bot/migrations)
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     try:
         yield
     finally:
