@@ -108,6 +108,25 @@ def drop_tables(database_url) -> Iterator[None]:
         engine.dispose()
 
 
+@pytest.fixture
+def empty_database_url(tmp_path, postgres_url) -> Iterator[str]:
+    """A database of this test's own without any table: a new SQLite file, or, beside
+    the session's PostgreSQL database, a new PostgreSQL database dropped afterwards."""
+    if postgres_url is None:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    parts = urlsplit(postgres_url)
+    name = f"mapbot_empty_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
+
+
 # The app -----------------------------------------------------------------------------
 
 
