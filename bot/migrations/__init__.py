@@ -89,16 +89,16 @@ def current_columns(connection: Connection) -> dict[str, set[str]]:
 
 
 def recognise(connection: Connection) -> str | None:
-    """The revision of a database without `alembic_version`: None when it is empty,
-    the baseline when its tables are the previous release's, head when they are this
-    release's (made by `create_all`); anything else is refused."""
+    """The revision of a database without `alembic_version`: None when it has none of
+    the portal's tables, the baseline when its tables are the previous release's, head
+    when they are this release's (made by `create_all`); anything else is refused."""
     from bot.models import Base
 
-    found = current_columns(connection)
-    if not found:
-        return None
     ours = {name: {column.name for column in table.columns}
             for name, table in Base.metadata.tables.items()}
+    found = current_columns(connection)
+    if not found.keys() & (ours.keys() | BASELINE_COLUMNS.keys()):
+        return None  # none of the portal's tables (others, e.g. Rasa's, are left alone)
     for revision, expected in ((BASELINE, BASELINE_COLUMNS), (head(), ours)):
         if {name: found.get(name) for name in expected} == expected:
             return revision

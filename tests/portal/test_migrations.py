@@ -246,3 +246,18 @@ def test_tables_of_no_known_release_are_refused(empty_database_url: str) -> None
         assert "alembic_version" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_another_application_s_table_is_left_alone(empty_database_url: str) -> None:
+    """Rasa's trackers may share the database: their table is not the portal's."""
+    engine = _engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY)"))
+            connection.execute(text("INSERT INTO events (id) VALUES (41)"))
+        upgrade(empty_database_url)
+        assert set(inspect(engine).get_table_names()) == TABLES | {"events"}
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT id FROM events")).scalar_one() == 41
+    finally:
+        engine.dispose()
