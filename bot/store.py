@@ -23,7 +23,6 @@ from bot.draft_map import AnswerView, iso
 from bot.models import (
     Alert,
     Answer,
-    Base,
     Case,
     CaseAccess,
     Flag,
@@ -153,6 +152,7 @@ class Store:
         # The time of flags and alerts (when they were raised, which period's contacts
         # are alerted, when they escalate): tests set their own.
         self.clock = clock
+        self.database_url = database_url
         url = async_url(database_url)
         options: dict = {}
         if url.startswith("postgresql"):
@@ -172,8 +172,11 @@ class Store:
         self.sessions = sessions(self.engine, expire_on_commit=False)
 
     async def create_schema(self) -> None:
-        async with self.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
+        """Upgrade the database to the newest migration (bot/migrations): creates the
+        tables of an empty one, upgrades one made by an earlier release."""
+        from bot.migrations import upgrade
+
+        await asyncio.to_thread(upgrade, self.database_url)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -99,11 +99,32 @@ def drop_tables(database_url) -> Iterator[None]:
     back afterwards, for the tests that share the PostgreSQL database)."""
     engine = create_engine(async_url(database_url).replace("+aiosqlite", ""))
     Base.metadata.drop_all(engine)
+    with engine.begin() as connection:  # the migrations' record too (bot/migrations)
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     try:
         yield
     finally:
         Base.metadata.create_all(engine)
         engine.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path, postgres_url) -> Iterator[str]:
+    """A database of this test's own without any table: a new SQLite file, or, beside
+    the session's PostgreSQL database, a new PostgreSQL database dropped afterwards."""
+    if postgres_url is None:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    parts = urlsplit(postgres_url)
+    name = f"mapbot_empty_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
 
 
 # The app -----------------------------------------------------------------------------
