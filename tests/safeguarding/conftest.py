@@ -31,7 +31,9 @@ from safeguarding_support import (
     WEBHOOK_SECRET,
     SmtpReceiver,
     WebhookReceiver,
+    new_family,
     unused_port,
+    worker,
 )
 from sqlalchemy import create_engine, event
 
@@ -226,3 +228,16 @@ def compile_routes_once(app) -> None:
                 original()
 
         router.reset = reset
+
+
+# A worker and a family of theirs (modules that need the login token define their own).
+
+
+@pytest.fixture
+async def alice(store):
+    return (await worker(store, "alice"))[0]
+
+
+@pytest.fixture
+async def family(store, alice):
+    return await new_family(store, alice)

@@ -25,7 +25,6 @@ from safeguarding_support import (
     make_due,
     new_family,
     verify_signature,
-    worker,
 )
 
 from bot.alert_routes import Contact, first, legacy_chain
@@ -36,15 +35,6 @@ from bot.store import FLAG_REPEAT_MINUTES
 # Words that must never leave MapBot in an alert: what was written, and who is involved.
 PRIVATE = (DISCLOSURE, "belt", "drunk", CHILD_NAME, "Alexandra", PERSON_NAME, "Jolene")
 
-
-@pytest.fixture
-async def alice(store):
-    return (await worker(store, "alice"))[0]
-
-
-@pytest.fixture
-async def family(store, alice):
-    return await new_family(store, alice)
 
 
 async def raise_flag(store, settings, family, text: str = DISCLOSURE,

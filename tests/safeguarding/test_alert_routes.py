@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from conftest import compile_routes_once
-from safeguarding_support import DISCLOSURE, all_alerts, all_flags, flagged, new_family, worker
+from safeguarding_support import DISCLOSURE, all_alerts, all_flags, flagged, new_family
 
 from bot.alert_routes import (
     OFFICE,
@@ -53,15 +53,6 @@ def routed(settings, webhook):
                    office_hours_contacts=f"{TEAM}; {TEAM_LEAD}",
                    out_of_hours_contacts=f"{EDT}, {webhook.url}; {EDT_MANAGER}")
 
-
-@pytest.fixture
-async def alice(store):
-    return (await worker(store, "alice"))[0]
-
-
-@pytest.fixture
-async def family(store, alice):
-    return await new_family(store, alice)
 
 
 async def raise_at(store, routed, family, clock: Clock, text: str = DISCLOSURE) -> dict:
