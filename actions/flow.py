@@ -14,13 +14,9 @@ from actions import texts
 from actions.conversation import Person, person, utter
 from actions.portal import PortalError, portal
 from actions.questions import SKIPPED, form_for
-from bot.vocabulary import CHILD_ROLES
+from bot.vocabulary import audience_for
 
 TITLE_CHARS = 40
-
-
-def audience_for(role: str) -> str:
-    return role if role in CHILD_ROLES else "adult"
 
 
 class ActionWelcome(Action):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, event, func, or_, select, update
+from sqlalchemy import delete, event, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import aliased
@@ -756,12 +756,24 @@ class Store:
     async def answer_marker(self, respondent_id: str) -> tuple[str, str] | None:
         """The key and save time of the answer saved last: compared before and after a
         turn, it tells whether the turn saved (or changed) an answer."""
+        return (await self.after_turn(respondent_id))[0]
+
+    async def after_turn(self, respondent_id: str
+                         ) -> tuple[tuple[str, str] | None, str | None]:
+        """In one query, after the assistant's turn: the answer marker (above) and the
+        question the portal is waiting on, if any."""
+        last = (select(Answer.question_key, Answer.updated_at)
+                .where(Answer.respondent_id == respondent_id)
+                .order_by(Answer.updated_at.desc(), Answer.position.desc())
+                .limit(1).subquery())
         async with self.sessions() as session:
             row = (await session.execute(
-                select(Answer.question_key, Answer.updated_at)
-                .where(Answer.respondent_id == respondent_id)
-                .order_by(Answer.updated_at.desc(), Answer.position.desc()).limit(1))).first()
-            return (row[0], iso(row[1])) if row else None
+                select(Respondent.pending_check, last.c.question_key, last.c.updated_at)
+                .outerjoin(last, true()).where(Respondent.id == respondent_id))).first()
+        if row is None:
+            raise NotFound
+        pending, key, saved_at = row
+        return ((key, iso(saved_at)) if key is not None else None), pending
 
     async def mark_private(self, respondent_id: str, key: str) -> bool:
         """The person asked that their family not see this answer: it and its items are
@@ -781,11 +793,6 @@ class Store:
             respondent = await session.get(Respondent, respondent_id)
             respondent.pending_check = check
 
-    async def pending_check(self, respondent_id: str) -> str | None:
-        async with self.sessions() as session:
-            return await session.scalar(select(Respondent.pending_check).where(
-                Respondent.id == respondent_id))
-
     async def set_named(self, respondent_id: str, named: bool) -> None:
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
@@ -793,27 +800,27 @@ class Store:
 
     async def last_prompt(self, respondent_id: str) -> dict | None:
         """The assistant's last message with buttons (not one the portal asked itself)."""
-        async with self.sessions() as session:
-            rows = await session.execute(select(Message.text, Message.data).where(
-                Message.respondent_id == respondent_id, Message.sender == "bot",
-                Message.data.is_not(None)).order_by(Message.id.desc()).limit(10))
-            for text, data in rows:
-                extra = json.loads(data)
-                if extra.get("buttons") and not (extra.get("custom") or {}).get("portal"):
-                    return {"text": text} | extra
-            return None
+        for text, extra in await self._recent_bot_messages(respondent_id, 10):
+            if extra.get("buttons") and not (extra.get("custom") or {}).get("portal"):
+                return {"text": text} | extra
+        return None
 
     async def current_question(self, respondent_id: str) -> str | None:
         """The question slot of the assistant's last question to this person, if any."""
+        for _, extra in await self._recent_bot_messages(respondent_id, 5):
+            question = (extra.get("custom") or {}).get("question")
+            if question:
+                return str(question)
+        return None
+
+    async def _recent_bot_messages(self, respondent_id: str,
+                                   limit: int) -> list[tuple[str, dict]]:
+        """The assistant's newest messages that carry buttons or custom data."""
         async with self.sessions() as session:
-            rows = await session.scalars(select(Message.data).where(
+            rows = await session.execute(select(Message.text, Message.data).where(
                 Message.respondent_id == respondent_id, Message.sender == "bot",
-                Message.data.is_not(None)).order_by(Message.id.desc()).limit(5))
-            for data in rows:
-                question = (json.loads(data).get("custom") or {}).get("question")
-                if question:
-                    return str(question)
-            return None
+                Message.data.is_not(None)).order_by(Message.id.desc()).limit(limit))
+            return [(text, json.loads(data)) for text, data in rows]
 
     async def hold_reply(self, respondent_id: str, messages: list[dict] | None) -> None:
         async with self.sessions.begin() as session:

@@ -10,6 +10,13 @@ ROLES = ("parent", "carer", "network", "young_person", "child")
 # The roles that get the children's conversation (the three houses).
 CHILD_ROLES = ("young_person", "child")
 
+
+
+def audience_for(role: str) -> str:
+    """Whose wording a role gets in texts.yml: its own for children, else "adult"."""
+    return role if role in CHILD_ROLES else "adult"
+
+
 # Safeguarding flag levels (bot/safeguarding/assess.py says when each applies).
 IMMEDIATE = "immediate"  # someone may be in danger now: help at once, duty alert
 CONCERN = "concern"  # harm described in an answer, past or already known

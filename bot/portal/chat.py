@@ -147,14 +147,17 @@ async def _converse(app, respondent, text: str) -> Turn:
         return await _reply(store, respondent, text, held)
     before = await store.answer_marker(respondent.id)
     messages = await _ask_rasa(app, respondent, text)
-    if messages is not None:
-        messages = await _with_private_button(store, respondent, messages, before)
+    after, pending = await store.after_turn(respondent.id)
+    if messages is not None and after is not None and after != before:
+        # An answer was saved: "I don't want my family to see this" (on a reply held
+        # back while the help is read, too).
+        messages = portal_steps.offer_private(messages, after[0])
     if urgent:
         # Help first; the assistant's next question waits until they choose to carry on.
         await store.hold_reply(respondent.id, messages)
         return await _reply(store, respondent, text, safeguarding.help_messages(
             respondent.role, saved=messages is not None))
-    if await store.pending_check(respondent.id) == safeguarding.SAFE_NOW:
+    if pending == safeguarding.SAFE_NOW:
         # A child's low home-safety number: one gentle question before the next one
         # (the portal's own, so it is asked even when the assistant cannot answer).
         await store.hold_reply(respondent.id, messages)
@@ -178,16 +181,6 @@ async def _own_step(store, respondent, text: str) -> list[dict] | None:
     if text.strip() == portal_steps.CHOOSE_PRIVATE:
         return await portal_steps.choose_private(store, respondent)
     return None
-
-
-async def _with_private_button(store, respondent, messages: list[dict],
-                               before) -> list[dict]:
-    """After a turn that saved an answer: "I don't want my family to see this" (also on
-    a reply held back while the help is read)."""
-    after = await store.answer_marker(respondent.id)
-    if after is not None and after != before:
-        return portal_steps.offer_private(messages, after[0])
-    return messages
 
 
 def _dressed(respondent, messages: list[dict], found) -> list[dict]:

@@ -11,13 +11,12 @@ Their words are in `actions/texts.yml` with everything else the assistant says.
 
 from __future__ import annotations
 
-import json
 import re
 
 from bot.safeguarding.assess import CONCERN, LOW_SAFETY_SCORE
 from bot.store import Store
 from bot.texts import button, say
-from bot.vocabulary import CHILD_ROLES
+from bot.vocabulary import CHILD_ROLES, audience_for
 
 # In a message's `custom`: the portal asked this itself (never the question to go back to).
 PORTAL = "portal"
@@ -33,13 +32,9 @@ _NO = re.compile(r"^\s*(n|no|nah|nope|not safe|i'?m not)\b", re.I)
 TITLE_CHARS = 40
 
 
-def _audience(role: str) -> str:
-    return role if role in CHILD_ROLES else "adult"
-
-
 def said(key: str, role: str, **extra) -> dict:
     """One message from texts.yml, with its buttons, as the chat endpoint sends it."""
-    text, buttons = say(key, role, _audience(role), {})
+    text, buttons = say(key, role, audience_for(role), {})
     message: dict = {"text": text}
     if buttons:
         message["buttons"] = buttons
@@ -150,6 +145,3 @@ async def after_sending(store: Store, respondent, text: str) -> list[dict]:
         return [said("name_yes" if choice == NAME_YES else "name_no", respondent.role)]
     return [said("already_sent", respondent.role)]
 
-
-def decode(data: str | None) -> dict:
-    return json.loads(data) if data else {}
