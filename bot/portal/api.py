@@ -241,7 +241,7 @@ async def take_access(request: Request, case_id: str, username: str) -> HTTPResp
 
 
 async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
-    choice = web.export_choice(request.args)
+    choice = exports.choice_from(request.args)
     if choice is None:
         return error(422, "Use ?only=accepted for the accepted items only, ?copy=family "
                           "for the family's copy, or leave both out.")

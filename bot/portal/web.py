@@ -556,10 +556,6 @@ async def acknowledge(request: Request, case_id: str, flag_id: str) -> HTTPRespo
 # Exports ------------------------------------------------------------------------------
 
 
-def export_choice(args) -> str | None:
-    return exports.choice_from(args)
-
-
 def word_response(draft: dict, choice: str) -> HTTPResponse:
     name = exports.filename(draft["case"], choice, "docx")
     return raw(exports.to_docx(draft, choice), content_type=exports.WORD_TYPE,
@@ -573,7 +569,7 @@ def print_response(draft: dict, choice: str, links: bool, case_id: str) -> HTTPR
 
 
 async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
-    choice = export_choice(request.args)
+    choice = exports.choice_from(request.args)
     if choice is None:
         return error_page(request, 422, "Choose a version",
                           "Choose the draft, the accepted items only, or the family's copy.")
