@@ -58,10 +58,10 @@ nlu-report: setup
 	$(RASA) test nlu --cross-validation -f 3 --out results/nlu-cv
 	$(RASA) test nlu --nlu tests/nlu/answers_test.yml --model $(MODEL) --out results/nlu-held-out
 
-# The learned safeguarding check: retrain after changing bot/safeguarding/training/ (the
+# The learned safeguarding check: retrain after changing bot/core/safeguarding/training/ (the
 # weights are kept in the repository; `make test` fails while they are out of date).
 safeguarding-model: setup
-	$(RASA_VENV)/bin/python -m bot.safeguarding.train
+	$(RASA_VENV)/bin/python -m bot.core.safeguarding.train
 
 # Its figures on the blind held-out set (results/safeguarding-heldout.md). Never tune on them.
 safeguarding-report: setup

@@ -14,7 +14,7 @@ from actions import texts
 from actions.conversation import Person, person, utter
 from actions.portal import PortalError, portal
 from actions.questions import SKIPPED, form_for
-from bot.vocabulary import audience_for
+from bot.core.vocabulary import audience_for
 
 TITLE_CHARS = 40
 

@@ -32,9 +32,9 @@ from actions.questions import (
     question_for_key,
 )
 from actions.routing import route
-from bot.understanding.people import is_nobody
-from bot.understanding.scale import parse_scale
-from bot.understanding.splitting import PARTS_KEY, answer_parts
+from bot.core.understanding.people import is_nobody
+from bot.core.understanding.scale import parse_scale
+from bot.core.understanding.splitting import PARTS_KEY, answer_parts
 
 _REPLIES = {replies.CHITCHAT: "not_a_person", replies.GREET: "hello_again",
             replies.THANKS: "thanks_reply", replies.STRAY: "stray_button"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.understanding.non_answers import is_non_answer
+from bot.core.understanding.non_answers import is_non_answer
 
 ANSWER, SKIP, NO_ANSWER, EXPLAIN, CHITCHAT, GREET, THANKS, NO_MORE, STRAY = (
     "answer", "skip", "no_answer", "explain", "chitchat", "greet", "thanks", "no_more", "stray")

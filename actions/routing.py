@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from actions.questions import Question
-from bot.understanding.categories import suggest_category
+from bot.core.understanding.categories import suggest_category
 
 SECTION_OF_INTENT = {"inform_strength": "working_well", "inform_worry": "worries",
                      "inform_need": "needs"}

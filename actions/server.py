@@ -11,8 +11,8 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import json
 
-from bot.gc_freeze import freeze_startup_objects
-from bot.security_compare import secrets_match
+from bot.core.security_compare import secrets_match
+from bot.operations.gc_freeze import freeze_startup_objects
 
 
 def build_app(secret: str) -> Sanic:

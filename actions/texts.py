@@ -1,6 +1,6 @@
-"""The texts reader lives in the shared library (`bot/texts.py`): the portal speaks too."""
+"""The texts reader lives in the shared library (`bot/core/texts.py`): the portal speaks too."""
 
-from bot.texts import (
+from bot.core.texts import (
     TEXTS_FILE,
     Button,
     button,

@@ -1,9 +1,9 @@
 """`make bench`: MapBot and the stock `rasa init` assistant, under the same load.
 
 1. Train MapBot's model from scratch into a temporary folder (`rasa train --force`, the
-   command `bot.stack.train` runs), and make and train the stock assistant
+   command `bot.operations.stack.train` runs), and make and train the stock assistant
    (`rasa init --no-prompt` in a temporary folder): both timed.
-2. Start MapBot's three services (`bot.stack.Stack`) on free ports with fresh SQLite
+2. Start MapBot's three services (`bot.operations.stack.Stack`) on free ports with fresh SQLite
    databases, time start to healthy, add a worker through the CLI, then a case and an
    invitation per family through the API.
 3. Play N concurrent families through whole parent conversations over
@@ -43,7 +43,7 @@ from bench import load, report
 from bench.memory import MemorySampler
 from bench.profiles import Profiler, summary
 from bot.config import ROOT, Settings
-from bot.stack import (
+from bot.operations.stack import (
     MODEL_NAME,
     RASA_BIN,
     Stack,
@@ -169,7 +169,8 @@ def cpu_used(used: dict[str, float], turns: int, client_seconds: float) -> dict:
 # Training -----------------------------------------------------------------------------------
 
 def train_mapbot(settings: Settings, logs: Path, args, guard: Guard) -> float:
-    """A full training, always: the command `bot.stack.train` runs, into an empty folder."""
+    """A full training, always: the command `bot.operations.stack.train` runs, into an empty
+    folder."""
     out = model_dir(settings)
     out.mkdir(parents=True, exist_ok=True)
     command = [str(RASA_BIN / "rasa"), "train", "--fixed-model-name", MODEL_NAME,
@@ -211,7 +212,7 @@ def reuse_models(kept: Path, work: Path) -> tuple[Path, Path]:
 
 def add_worker(settings: Settings, password: str) -> None:
     """Through the real command line, as an administrator would."""
-    subprocess.run([sys.executable, "-m", "bot.cli", "worker", "add", WORKER,
+    subprocess.run([sys.executable, "-m", "bot.operations.cli", "worker", "add", WORKER,
                     "--password-stdin"], input=password + "\n", text=True, check=True,
                    cwd=ROOT, env=service_env(settings), capture_output=True, timeout=120)
 

@@ -1,7 +1,7 @@
 """All settings in one place, read from the environment (and `.env` via python-dotenv).
 
 Every service gets its settings from here: the portal directly, the Rasa server and
-the action server through the environment that `bot.stack` hands them.
+the action server through the environment that `bot.operations.stack` hands them.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _env_int(name: str, default: int) -> int:
 
 def turns_at_once(value: object) -> int:
     """MAPBOT_RASA_TURNS_AT_ONCE (the portal's settings, and the Rasa channel's credential
-    that `bot.stack` fills from them): a whole number from 1; empty means the default."""
+    that `bot.operations.stack` fills from them): a whole number from 1; empty means the default."""
     text = "" if value is None else str(value).strip()
     if not text:
         return Settings.rasa_turns_at_once
@@ -58,7 +58,8 @@ class Settings:
     tracker_database_url: str = f"sqlite:///{VAR_DIR / 'rasa-trackers.db'}"
     rasa_url: str = "http://127.0.0.1:5005"
     # Several Rasa servers (comma-separated), each with its own action server; empty:
-    # just `rasa_url`. The portal routes each conversation to one of them (bot/rasa_client.py).
+    # just `rasa_url`. The portal routes each conversation to one of them
+    # (bot/portal/rasa_client.py).
     rasa_urls: str = ""
     action_port: int = 5055
     # Rasa's lock store: Redis when set (redis://[:password@]host:port/db), else in memory.
@@ -74,7 +75,7 @@ class Settings:
     model_dir: str = str(ROOT / "models")
     invitation_days: int = 28
     login_hours: int = 8
-    # The worker screens' browser sessions (bot/web_sessions.py).
+    # The worker screens' browser sessions (bot/services/web_sessions.py).
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     max_message_chars: int = 4000
@@ -86,7 +87,7 @@ class Settings:
     # on while some wait for their action server; few enough that a turn, once started,
     # is not slowed by many others (2, 4 and 8 measured: bench/FINDINGS.md, 28).
     rasa_turns_at_once: int = 8
-    # Safeguarding alerts (see bot/alerts.py); a channel with no address is off.
+    # Safeguarding alerts (see bot/services/alerts.py); a channel with no address is off.
     alert_webhook_url: str = ""
     alert_webhook_secret: str = field(default="", repr=False)
     smtp_host: str = ""
@@ -97,7 +98,7 @@ class Settings:
     alert_email_to: str = ""
     duty_email_to: str = ""
     escalate_after_minutes: int = 30
-    # Who is alerted, by the clock (bot/alert_routes.py). Office hours, e.g.
+    # Who is alerted, by the clock (bot/core/alert_routes.py). Office hours, e.g.
     # "Mon-Fri 09:00-17:00", in `timezone`; everything else is out of hours.
     office_hours: str = "Mon-Fri 09:00-17:00"
     timezone: str = "Europe/London"

@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.rasa_client import CHANNEL
-from bot.stack import free_port
+from bot.operations.stack import free_port
+from bot.portal.rasa_client import CHANNEL
 
 MODES = ("up", "actions-down", "read-timeout", "refused", "connect-timeout")
 

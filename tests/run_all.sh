@@ -20,7 +20,7 @@ step "rasa data validate --fail-on-warnings"
 .venv-rasa/bin/rasa data validate --fail-on-warnings --quiet
 
 step "the learned safeguarding check matches its training data"
-.venv-rasa/bin/python -m bot.safeguarding.train --check
+.venv-rasa/bin/python -m bot.core.safeguarding.train --check
 
 step "action unit tests (Rasa environment)"
 .venv-rasa/bin/python -m pytest tests/actions -q -p no:cacheprovider

@@ -7,13 +7,16 @@ from functools import wraps
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, empty, json
 
-from bot import audit, exports
-from bot.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso, public
-from bot.portal import web  # the Word and print makers are shared with the screens
+from bot.core.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso, public
+from bot.core.vocabulary import CASE_ROLES, OVERSIGHT_KINDS, OWNER, ROLES
+from bot.portal import (
+    exports,
+    web,  # the Word and print makers are shared with the screens
+)
 from bot.portal.errors import error, not_found, unauthorised
 from bot.portal.openapi import document
-from bot.store import LOOK, Conflict, NotFound, ReadOnly, kind_of
-from bot.vocabulary import CASE_ROLES, OVERSIGHT_KINDS, OWNER, ROLES
+from bot.services import audit
+from bot.services.store import LOOK, Conflict, NotFound, ReadOnly, kind_of
 
 blueprint = Blueprint("api", url_prefix="/api/v1")
 LOGIN_FAILED = {"error": "That username and password do not match an account."}
@@ -237,7 +240,7 @@ async def take_access(request: Request, case_id: str, username: str) -> HTTPResp
     return empty(status=204)
 
 
-# Exports (bot/exports.py): the same map for import into case records. ----------------
+# Exports (bot/portal/exports.py): the same map for import into case records. ----------------
 
 
 async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:

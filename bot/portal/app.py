@@ -13,15 +13,15 @@ from sanic.response import html as html_response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.alert_routes import check as check_alert_routes
-from bot.alerts import AlertSender
 from bot.config import Settings
-from bot.gc_freeze import freeze_startup_objects
+from bot.core.alert_routes import check as check_alert_routes
+from bot.core.safeguarding.detector import load_rules
+from bot.operations.gc_freeze import freeze_startup_objects
 from bot.portal import api, chat, chat_page, internal, web
 from bot.portal.login_limits import LoginLimiter
-from bot.rasa_client import RasaClient, RasaServers
-from bot.safeguarding.detector import load_rules
-from bot.store import Store
+from bot.portal.rasa_client import RasaClient, RasaServers
+from bot.services.alerts import AlertSender
+from bot.services.store import Store
 
 logger = logging.getLogger(__name__)
 _app_numbers = itertools.count()
@@ -58,7 +58,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     async def open_connections(app: Sanic) -> None:
         await app.ctx.store.create_schema()
         # Every Rasa server (each with its own action server); conversations are routed
-        # to one of them by their sender id, with failover (bot/rasa_client.py).
+        # to one of them by their sender id, with failover (bot/portal/rasa_client.py).
         app.ctx.rasa = RasaServers([
             RasaClient(url, settings.rasa_timeout_seconds, settings.rasa_channel_secret)
             for url in settings.rasa_servers])

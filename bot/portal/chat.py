@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from sanic import Blueprint, Request
 from sanic.response import JSONResponse, json
 
-from bot.alert_routes import first
+from bot.core.alert_routes import first
+from bot.core.safeguarding.assess import IMMEDIATE, LOW_SAFETY_SCORE
 from bot.portal import portal_steps, safeguarding
 from bot.portal.errors import error
-from bot.rasa_client import START_PAYLOAD, RasaUnavailable, clean_text, text_for_rasa
-from bot.safeguarding.assess import IMMEDIATE, LOW_SAFETY_SCORE
-from bot.store import Closed, NotFound
+from bot.portal.rasa_client import START_PAYLOAD, RasaUnavailable, clean_text, text_for_rasa
+from bot.services.store import Closed, NotFound
 
 blueprint = Blueprint("chat")
 

@@ -14,11 +14,11 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
 from bot.config import Settings
+from bot.core.vocabulary import CHILD_ROLES
 from bot.portal.chat import take_turn
 from bot.portal.templates import render
-from bot.store import Closed, NotFound
-from bot.transcripts import HOUSES, transcript
-from bot.vocabulary import CHILD_ROLES
+from bot.services.store import Closed, NotFound
+from bot.services.transcripts import HOUSES, transcript
 
 blueprint = Blueprint("chat_page")
 

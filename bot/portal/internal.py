@@ -12,12 +12,12 @@ from functools import wraps
 from sanic import Blueprint, Request
 from sanic.response import JSONResponse, json
 
-from bot.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS, parts_problem
+from bot.core.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS, parts_problem
+from bot.core.security_compare import secrets_match
 from bot.portal import safeguarding
 from bot.portal.errors import error, not_found
-from bot.rasa_client import clean_text
-from bot.security_compare import secrets_match
-from bot.store import Closed, NotFound
+from bot.portal.rasa_client import clean_text
+from bot.services.store import Closed, NotFound
 
 blueprint = Blueprint("internal", url_prefix="/internal/v1")
 

@@ -37,7 +37,7 @@ def _path_param(name: str) -> dict:
 # Exports: the draft (every item not rejected) or the accepted items only.
 _ONLY = {"name": "only", "in": "query", "required": False,
          "schema": {"enum": ["draft", "accepted"], "default": "draft"}}
-# The copy that may be shared with the family (bot/family_copy.py).
+# The copy that may be shared with the family (bot/core/family_copy.py).
 _COPY = {"name": "copy", "in": "query", "required": False, "schema": {"enum": ["family"]}}
 
 

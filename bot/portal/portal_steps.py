@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-from bot.safeguarding.assess import CONCERN, LOW_SAFETY_SCORE
-from bot.store import Store
-from bot.texts import button, say
-from bot.vocabulary import CHILD_ROLES, audience_for
+from bot.core.safeguarding.assess import CONCERN, LOW_SAFETY_SCORE
+from bot.core.texts import button, say
+from bot.core.vocabulary import CHILD_ROLES, audience_for
+from bot.services.store import Store
 
 # In a message's `custom`: the portal asked this itself (never the question to go back to).
 PORTAL = "portal"

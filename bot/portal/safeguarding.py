@@ -5,20 +5,20 @@ from __future__ import annotations
 import asyncio
 import re
 
-from bot.alert_routes import first
 from bot.config import Settings
-from bot.safeguarding.assess import (
+from bot.core.alert_routes import first
+from bot.core.safeguarding.assess import (
     CONCERN,
     IMMEDIATE,
     LOW_SAFETY_SCORE,
     Assessment,
     assess,
 )
-from bot.safeguarding.detector import offer_text, reply_text
-from bot.store import Store
-from bot.texts import say
-from bot.understanding.scale import parse_scale
-from bot.vocabulary import CHILD_ROLES
+from bot.core.safeguarding.detector import offer_text, reply_text
+from bot.core.texts import say
+from bot.core.understanding.scale import parse_scale
+from bot.core.vocabulary import CHILD_ROLES
+from bot.services.store import Store
 
 CARRY_ON = "/carry_on"
 LONG_MESSAGE = 500  # longer messages are checked off the event loop

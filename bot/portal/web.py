@@ -20,12 +20,8 @@ from sanic.response import HTTPResponse, raw, redirect
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import audit, exports, web_sessions
-from bot.draft_map import iso, public
-from bot.models import Flag, Item, Respondent, Worker, utcnow
-from bot.portal.templates import render
-from bot.store import CHANGE, LOOK, Conflict, NotFound, ReadOnly, kind_of
-from bot.vocabulary import (
+from bot.core.draft_map import iso, public
+from bot.core.vocabulary import (
     CASE_ROLES,
     OVERSIGHT_KINDS,
     OWNER,
@@ -34,6 +30,11 @@ from bot.vocabulary import (
     WORKER,
     WORKER_KINDS,
 )
+from bot.database.models import Flag, Item, Respondent, Worker, utcnow
+from bot.portal import exports
+from bot.portal.templates import render
+from bot.services import audit, web_sessions
+from bot.services.store import CHANGE, LOOK, Conflict, NotFound, ReadOnly, kind_of
 
 blueprint = Blueprint("web")
 

@@ -2,7 +2,7 @@
 
 Trackers are built directly (`rasa_sdk.Tracker`), the domain is the real `domain.yml`,
 and the portal client is replaced by an in-memory fake that behaves like the portal's
-internal endpoint (`bot/portal/internal.py` + `bot/store.py`): `save` is an upsert by
+internal endpoint (`bot/portal/internal.py` + `bot/services/store.py`): `save` is an upsert by
 key that validates the body like the endpoint does, `remove` says whether the answer
 existed, and a conversation is closed for writes once it is submitted.
 """
@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import portal as portal_module
 from actions import texts
 from actions.portal import Portal, PortalError
-from bot.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS
+from bot.core.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_FILE = ROOT / "domain.yml"

@@ -10,7 +10,7 @@ import pytest
 from actions.forms import ValidateAdultForm, understood_parts
 from actions.nlu import Nlu
 from actions.questions import QUESTIONS
-from bot.understanding.splitting import PARTS_KEY
+from bot.core.understanding.splitting import PARTS_KEY
 from rasa_addons.answer_parts import parts_to_read, read_parts
 from tests.actions.conftest import FakePortal, validate_slot
 

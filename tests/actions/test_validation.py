@@ -259,7 +259,7 @@ async def test_a_stray_button_inside_a_question_is_not_an_answer(text, intent, d
 @pytest.mark.asyncio
 async def test_typed_words_that_start_with_a_slash_are_an_answer(domain, fake_portal) -> None:
     typed = "/ he is much calmer at school now and sleeps better"
-    rasa_text = "\u2060" + typed  # bot/rasa_client.text_for_rasa
+    rasa_text = "\u2060" + typed  # bot/portal/rasa_client.text_for_rasa
     turn = await reply(domain, "going_well", rasa_text, metadata_text=typed,
                        intent="inform_strength", confidence=0.99)
     assert fake_portal.saved()["going_well"]["text"] == typed

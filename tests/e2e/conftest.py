@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from bot.config import ROOT, Settings
-from bot.stack import Stack, free_port, service_env, train
+from bot.operations.stack import Stack, free_port, service_env, train
 
 WORKER_PASSWORD = "correct horse battery staple"
 # Where the stack's safeguarding alert emails go: a real SMTP server the tests run.
@@ -109,7 +109,7 @@ def stack(databases, mailbox, tmp_path_factory) -> Iterator[Stack]:
 
 def add_worker(settings: Settings, username: str, *kind: str) -> None:
     """Through the real command line, as an administrator would (`kind`: "--duty"...)."""
-    subprocess.run([sys.executable, "-m", "bot.cli", "worker", "add", username,
+    subprocess.run([sys.executable, "-m", "bot.operations.cli", "worker", "add", username,
                     "--password-stdin", *kind], input=WORKER_PASSWORD + "\n", text=True,
                    check=True, cwd=ROOT, env=service_env(settings), capture_output=True)
 
@@ -198,7 +198,7 @@ def asked(messages: list[dict]) -> str | None:
 
 def conversation_id(stack: Stack, family: Family) -> str:
     """The Rasa sender id behind an invitation (only the portal knows it)."""
-    from bot.store import Store
+    from bot.services.store import Store
 
     async def find() -> str:
         store = Store(stack.settings.database_url)

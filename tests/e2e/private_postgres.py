@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bot.stack import free_port
+from bot.operations.stack import free_port
 
 
 class PrivatePostgres:

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import create_engine
 from sqlalchemy import text as sql
 
-from bot.stack import Stack
+from bot.operations.stack import Stack
 
 
 def rasa_call(stack: Stack, sender: str, text: str, turn: int | None = None,

@@ -7,7 +7,7 @@ import subprocess
 import httpx
 import pytest
 
-from bot.stack import Stack
+from bot.operations.stack import Stack
 from tests.e2e.conftest import Worker, action_call, asked, call_action_server
 from tests.e2e.rasa_direct import rasa_call, tracker_texts
 

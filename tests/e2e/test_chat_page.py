@@ -15,8 +15,8 @@ from urllib.parse import quote
 import pytest
 
 from actions.questions import ADULT_ORDER, child_order
+from bot.operations.stack import Stack
 from bot.portal.chat import SLOW_DOWN
-from bot.stack import Stack
 from tests.e2e.conftest import Family, Worker, axe_violations, screenshot
 
 PHONE = {"width": 390, "height": 844}

@@ -16,7 +16,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from bot import audit
+from bot.services import audit
 from tests.e2e.conftest import ALERT_INBOX, WORKER_PASSWORD, Worker, add_worker, login
 from tests.e2e.test_worker_screens import check_screen, run_store
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from bot.config import ROOT, Settings
-from bot.rasa_client import merge_messages
-from bot.stack import Stack, free_port, train
+from bot.operations.stack import Stack, free_port, train
+from bot.portal.rasa_client import merge_messages
 from tests.e2e.conftest import (
     Worker,
     action_call,

@@ -8,8 +8,8 @@ import sys
 import sqlalchemy as sa
 
 from bot.config import ROOT
-from bot.retention import _sync_url
-from bot.stack import Stack, service_env
+from bot.operations.stack import Stack, service_env
+from bot.services.retention import _sync_url
 from tests.e2e.conftest import Worker, conversation_id
 
 
@@ -34,7 +34,7 @@ def test_purge_deletes_answers_and_rasas_copy(stack: Stack, worker: Worker) -> N
                   "select count(*) from events where sender_id = :s", s=sender) > 0
     assert _count(settings.database_url, "select count(*) from answers") > 0
 
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "purge", "--case", case_id],
+    done = subprocess.run([sys.executable, "-m", "bot.operations.cli", "purge", "--case", case_id],
                           cwd=ROOT, env=service_env(settings), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert _count(settings.tracker_database_url,

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from bot.config import ROOT, Settings
-from bot.stack import Stack, free_port, port_is_free, train
+from bot.operations.stack import Stack, free_port, port_is_free, train
 from tests.e2e.conftest import _drop_postgres, _fresh_postgres, add_worker, login
 from tests.e2e.playbook import Player, Progress, play_all
 

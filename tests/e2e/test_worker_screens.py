@@ -27,10 +27,10 @@ from playwright.sync_api import expect
 from sqlalchemy import update
 
 from bot.config import ROOT
-from bot.models import WebSession, utcnow
-from bot.security import token_hash
-from bot.stack import service_env
-from bot.store import Store
+from bot.core.security import token_hash
+from bot.database.models import WebSession, utcnow
+from bot.operations.stack import service_env
+from bot.services.store import Store
 from tests.e2e.conftest import (
     SCREENSHOTS,
     WORKER_PASSWORD,
@@ -169,7 +169,7 @@ def session_cookie(page) -> dict:
 def admin_name(stack) -> str:
     """An administrator made with the real command line, as the README says."""
     name = unique("admin")
-    subprocess.run([sys.executable, "-m", "bot.cli", "worker", "add", name,
+    subprocess.run([sys.executable, "-m", "bot.operations.cli", "worker", "add", name,
                     "--password-stdin", "--admin"], input=WORKER_PASSWORD + "\n", text=True,
                    check=True, cwd=ROOT, env=service_env(stack.settings), capture_output=True)
     return name

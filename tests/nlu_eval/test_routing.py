@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from actions.routing import CONFIDENCE_THRESHOLD, SECTION_OF_INTENT, section_scores
-from bot.understanding.non_answers import is_non_answer
-from bot.understanding.splitting import split_answer
+from bot.core.understanding.non_answers import is_non_answer
+from bot.core.understanding.splitting import split_answer
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("MAPBOT_EVAL_MODEL", ROOT / "models" / "mapbot.tar.gz"))

@@ -28,12 +28,12 @@ from argon2 import PasswordHasher
 from psycopg import sql
 from sqlalchemy import create_engine
 
-import bot.security
-from bot.alerts import AlertSender
+import bot.core.security
 from bot.config import Settings
-from bot.models import Base
+from bot.database.models import Base
 from bot.portal.app import create_app
-from bot.store import Store, async_url
+from bot.services.alerts import AlertSender
+from bot.services.store import Store, async_url
 from tests.portal.portal_support import SECRET, Portal, Worker, unused_port
 from tests.rasa_stand_in import RasaStandIn
 
@@ -99,7 +99,7 @@ def drop_tables(database_url) -> Iterator[None]:
     back afterwards, for the tests that share the PostgreSQL database)."""
     engine = create_engine(async_url(database_url).replace("+aiosqlite", ""))
     Base.metadata.drop_all(engine)
-    with engine.begin() as connection:  # the migrations' record too (bot/migrations)
+    with engine.begin() as connection:  # the migrations' record too (bot/database/migrations)
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     try:
         yield
@@ -152,8 +152,8 @@ def one_ssl_context() -> Iterator[None]:
 def fast_passwords(monkeypatch) -> None:
     """Argon2 with its production cost takes ~0.2 s a hash; the tests need hundreds."""
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(bot.security, "_hasher", cheap)
-    monkeypatch.setattr(bot.security, "_DUMMY_HASH", cheap.hash("not a real password"))
+    monkeypatch.setattr(bot.core.security, "_hasher", cheap)
+    monkeypatch.setattr(bot.core.security, "_DUMMY_HASH", cheap.hash("not a real password"))
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from bot.models import Respondent
-from bot.store import Store
+from bot.database.models import Respondent
+from bot.services.store import Store
 
 SECRET = "s3cret"
 PASSWORD = "correct horse battery staple"

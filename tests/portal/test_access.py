@@ -10,9 +10,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from bot import audit
-from bot.cli import main
-from bot.models import Worker as WorkerRow
+from bot.database.models import Worker as WorkerRow
+from bot.operations.cli import main
+from bot.services import audit
 from tests.portal.portal_support import PASSWORD, Worker
 
 DISCLOSURE = "my dad hits me when mum is out"

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import inspect
 
-from bot.models import Base
+from bot.database.models import Base
 from bot.portal.app import create_app
 
 CONTRACT_OPERATIONS = [

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from bot.models import LoginToken
+from bot.database.models import LoginToken
 from tests.portal.portal_support import PASSWORD, SECRET, parse_iso
 
 URL_SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,}$")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from bot.models import CaseAccess, Respondent
+from bot.database.models import CaseAccess, Respondent
 from tests.portal.portal_support import parse_iso
 
 ROLES = ["parent", "carer", "network", "young_person", "child"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 import bot.portal.chat as portal_chat
-from bot.models import Message
-from bot.rasa_client import START_PAYLOAD
+from bot.database.models import Message
+from bot.portal.rasa_client import START_PAYLOAD
 
 
 def chat_url(invitation: dict) -> str:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.portal import chat as portal_chat
-from bot.store import Store
+from bot.services.store import Store
 
 
 def _gone(*args, **kwargs):

@@ -3,7 +3,7 @@ assistant is down, on the map at once, acknowledged by a worker who may see the 
 
 from __future__ import annotations
 
-from bot.models import CaseAccess
+from bot.database.models import CaseAccess
 from tests.portal.portal_support import parse_iso
 
 DISCLOSURE = "my dad hits me when mum is out 😢"

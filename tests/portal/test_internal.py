@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.models import Answer, Item
+from bot.database.models import Answer, Item
 from tests.portal.portal_support import SECRET, parse_iso
 
 ITEM = {"kind": "item", "question": "What worries you?", "section": "worries",

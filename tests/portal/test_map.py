@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.models import Item
+from bot.database.models import Item
 from tests.portal.portal_support import parse_iso
 
 RESPONDENT_STATUSES = {"invited", "in_progress", "submitted"}

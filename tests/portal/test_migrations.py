@@ -1,6 +1,6 @@
-"""The database's migrations (bot/migrations): a database made by the previous release,
+"""The database's migrations (bot/database/migrations): a database made by the previous release,
 with data in it, is upgraded at start losing nothing; a fresh database upgraded to head
-has exactly the tables of bot/models.py.
+has exactly the tables of bot/database/models.py.
 
 Runs on SQLite, and on PostgreSQL when MAPBOT_TEST_POSTGRES_URL is set.
 """
@@ -15,9 +15,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, select, text
 
-from bot.migrations import UnknownSchema, alembic_config, sync_url, upgrade
-from bot.models import Base, Worker
-from bot.store import Store
+from bot.database.migrations import UnknownSchema, alembic_config, sync_url, upgrade
+from bot.database.models import Base, Worker
+from bot.services.store import Store
 
 TABLES = {"workers", "login_tokens", "cases", "case_access", "respondents", "answers",
           "items", "messages", "flags", "alerts", "web_sessions", "audit_events",

@@ -37,12 +37,12 @@ from safeguarding_support import (
 )
 from sqlalchemy import create_engine, event
 
-import bot.security
-from bot.alerts import AlertSender
+import bot.core.security
 from bot.config import Settings
-from bot.models import Base
+from bot.database.models import Base
 from bot.portal.app import create_app
-from bot.store import Store, async_url
+from bot.services.alerts import AlertSender
+from bot.services.store import Store, async_url
 
 POSTGRES_ENV = "MAPBOT_TEST_POSTGRES_URL"
 
@@ -118,8 +118,8 @@ async def store(database_url) -> AsyncIterator[Store]:
 def fast_passwords(monkeypatch) -> None:
     """Argon2 at its production cost takes ~0.2 s a hash."""
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(bot.security, "_hasher", cheap)
-    monkeypatch.setattr(bot.security, "_DUMMY_HASH", cheap.hash("not a real password"))
+    monkeypatch.setattr(bot.core.security, "_hasher", cheap)
+    monkeypatch.setattr(bot.core.security, "_DUMMY_HASH", cheap.hash("not a real password"))
 
 
 # The receivers ----------------------------------------------------------------------------

@@ -17,10 +17,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.safeguarding.assess import WORRY_QUESTIONS, assess
-from bot.safeguarding.detector import detect
-from bot.safeguarding.learned import load_model
-from bot.vocabulary import CHILD_ROLES
+from bot.core.safeguarding.assess import WORRY_QUESTIONS, assess
+from bot.core.safeguarding.detector import detect
+from bot.core.safeguarding.learned import load_model
+from bot.core.vocabulary import CHILD_ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT = ROOT / "tests" / "data" / "safeguarding" / "heldout-2" / "messages.jsonl"
@@ -153,7 +153,7 @@ def report(found: dict) -> str:
         "`tests/data/safeguarding/heldout-1/README.md`.",
         "",
         f"Learned check: trained on {model.trained_on[:12]} (digest of "
-        f"`bot/safeguarding/training/`, the regression corpora and blind set 1); thresholds "
+        f"`bot/core/safeguarding/training/`, the regression corpora and blind set 1); thresholds "
         f"{model.threshold} (sure) and {model.threshold_possible} (possible); "
         f"present-over-past factor {model.present_over_past}.",
         "",

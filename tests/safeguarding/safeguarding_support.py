@@ -24,9 +24,9 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from bot.models import Alert, Flag, Worker, utcnow
-from bot.safeguarding.detector import detect
-from bot.store import Store
+from bot.core.safeguarding.detector import detect
+from bot.database.models import Alert, Flag, Worker, utcnow
+from bot.services.store import Store
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "safeguarding"
 PASSWORD = "correct horse battery staple"

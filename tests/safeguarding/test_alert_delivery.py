@@ -27,10 +27,10 @@ from safeguarding_support import (
     verify_signature,
 )
 
-from bot.alert_routes import Contact, first, legacy_chain
-from bot.alerts import AlertSender
-from bot.models import utcnow
-from bot.store import FLAG_REPEAT_MINUTES
+from bot.core.alert_routes import Contact, first, legacy_chain
+from bot.database.models import utcnow
+from bot.services.alerts import AlertSender
+from bot.services.store import FLAG_REPEAT_MINUTES
 
 # Words that must never leave MapBot in an alert: what was written, and who is involved.
 PRIVATE = (DISCLOSURE, "belt", "drunk", CHILD_NAME, "Alexandra", PERSON_NAME, "Jolene")

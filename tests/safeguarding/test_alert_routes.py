@@ -12,7 +12,7 @@ import pytest
 from conftest import compile_routes_once
 from safeguarding_support import DISCLOSURE, all_alerts, all_flags, flagged, new_family
 
-from bot.alert_routes import (
+from bot.core.alert_routes import (
     OFFICE,
     OUT_OF_HOURS,
     Contact,
@@ -22,8 +22,8 @@ from bot.alert_routes import (
     parse_chain,
     period_at,
 )
-from bot.alerts import AlertSender
 from bot.portal.app import create_app
+from bot.services.alerts import AlertSender
 
 TEAM = "children-team@example.org"
 TEAM_LEAD = "team-lead@example.org"

@@ -18,9 +18,9 @@ from safeguarding_support import (
     worker,
 )
 
-from bot.models import CaseAccess
+from bot.core.safeguarding.detector import detect
+from bot.database.models import CaseAccess
 from bot.portal.app import create_app
-from bot.safeguarding.detector import detect
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 FLAG_KEYS = {"id", "kind", "respondent_id", "text", "created_at", "acknowledged_by",

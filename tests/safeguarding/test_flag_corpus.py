@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from safeguarding_support import lines, new_family, worker
 
-from bot.safeguarding.detector import reply_text
+from bot.core.safeguarding.detector import reply_text
 
 BATCH = 25  # under the chat endpoint's 30 messages a minute per invitation
 MAX_FALSE_FLAG_RATE = 0.05

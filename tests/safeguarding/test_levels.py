@@ -8,9 +8,9 @@ import json
 import pytest
 from safeguarding_support import all_alerts, all_flags, new_family, worker
 
-from bot.models import Message, Respondent
+from bot.core.safeguarding.assess import assess
+from bot.database.models import Message, Respondent
 from bot.portal.portal_steps import safe_now_reading
-from bot.safeguarding.assess import assess
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The Word file and the print page hold the same map as the board (bot/exports.py)."""
+"""The Word file and the print page hold the same map as the board (bot/portal/exports.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import pytest
 from docx import Document
 from sqlalchemy import select
 
-from bot import exports
-from bot.models import Worker
-from bot.portal import web
-from bot.store import Store
+from bot.database.models import Worker
+from bot.portal import exports, web
+from bot.services.store import Store
 
 PARENT, CHILD, CARER = "p" * 32, "c" * 32, "k" * 32
 XSS = "<script>alert(1)</script> he hides"

@@ -1,9 +1,9 @@
-"""The family's copy: what may be shared with the family, by one rule (bot/family_copy.py)."""
+"""The family's copy: what may be shared with the family, by one rule (bot/core/family_copy.py)."""
 
 from __future__ import annotations
 
-from bot.exports import arrange, choice_from, to_docx
-from bot.family_copy import family_copy
+from bot.core.family_copy import family_copy
+from bot.portal.exports import arrange, choice_from, to_docx
 
 
 def _draft() -> dict:

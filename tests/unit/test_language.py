@@ -18,7 +18,7 @@ from actions.questions import ADULT_ORDER, child_order
 from bot.config import ROOT
 
 TEXTS = ROOT / "actions" / "texts.yml"
-SAFEGUARDING = ROOT / "bot" / "safeguarding" / "patterns.yml"
+SAFEGUARDING = ROOT / "bot" / "core" / "safeguarding" / "patterns.yml"
 VALUES = {"name": "Sam", "child_name": "Jamie", "scale_value": 6, "old_text": "my cat"}
 LIMITS = {"child": (3.0, 15), "young_person": (6.0, 20), "adult": (6.0, 25)}
 # Names the formula counts as long words, though every reader here knows them: the

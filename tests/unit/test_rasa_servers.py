@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot import rasa_client
-from bot.rasa_client import RasaClient, RasaNotReady, RasaServers, RasaUnavailable
+from bot.portal import rasa_client
+from bot.portal.rasa_client import RasaClient, RasaNotReady, RasaServers, RasaUnavailable
 from tests.rasa_stand_in import RasaStandIn
 
 SECRET = "a-channel-secret-for-tests"

@@ -6,7 +6,7 @@ import pytest
 
 from actions.questions import QUESTIONS
 from actions.routing import CONFIDENCE_THRESHOLD, route, section_scores
-from bot.understanding.categories import suggest_category
+from bot.core.understanding.categories import suggest_category
 
 
 def parse(intent: str, confidence: float, other: str = "inform_need") -> dict:

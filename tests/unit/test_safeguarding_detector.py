@@ -1,4 +1,4 @@
-"""Tests for the safeguarding detector (bot/safeguarding).
+"""Tests for the safeguarding detector (bot/core/safeguarding).
 
 The labelled sets in tests/data/safeguarding/ are the contract: every
 must-flag line must be flagged (a single miss fails), and at most 5% of the
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.safeguarding import Detection, detect, load_rules, reply_text
-from bot.safeguarding.detector import compile_source, normalise
+from bot.core.safeguarding import Detection, detect, load_rules, reply_text
+from bot.core.safeguarding.detector import compile_source, normalise
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "safeguarding"
 MAX_FALSE_POSITIVE_RATE = 0.05

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.understanding import is_non_answer, split_answer
+from bot.core.understanding import is_non_answer, split_answer
 
 MIXED = Path(__file__).resolve().parents[1] / "nlu" / "mixed_answers.yml"
 SECTIONS = {"worries", "working_well", "needs"}

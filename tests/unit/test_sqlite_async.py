@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.sqlite_async import OneWriterSessions, one_trip_dbapi
-from bot.store import Store
+from bot.database.sqlite_async import OneWriterSessions, one_trip_dbapi
+from bot.services.store import Store
 
 
 class Base(DeclarativeBase):

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.models import Case, Respondent, Worker
-from bot.store import Store
-from bot.transcripts import CARRY_ON, START, Line, Transcript, progress_text, transcript
+from bot.database.models import Case, Respondent, Worker
+from bot.services.store import Store
+from bot.services.transcripts import CARRY_ON, START, Line, Transcript, progress_text, transcript
 
 YES_NO = [{"title": "Yes, I'm ready", "payload": "/affirm"},
           {"title": "Not now", "payload": "/deny"}]

@@ -1,4 +1,4 @@
-"""Unit tests for bot.understanding: scale, people, splitting and non-answers."""
+"""Unit tests for bot.core.understanding: scale, people, splitting and non-answers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.understanding import (
+from bot.core.understanding import (
     Person,
     ScaleReading,
     is_nobody,
@@ -16,7 +16,7 @@ from bot.understanding import (
     parse_scale,
     split_answer,
 )
-from bot.understanding.scale import AMBIGUOUS, NO_NUMBER, NOT_WHOLE, OUT_OF_RANGE
+from bot.core.understanding.scale import AMBIGUOUS, NO_NUMBER, NOT_WHOLE, OUT_OF_RANGE
 
 HUGE = ("My mum helps a lot, but we need a bigger flat. Mrs. Patel is kind! " * 80)[:5000]
 

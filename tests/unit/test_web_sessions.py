@@ -1,4 +1,4 @@
-"""Worker screen sessions in process (bot/web_sessions.py, bot/portal/web.py): the cookie's
+"""Worker screen sessions in process (bot/services/web_sessions.py, bot/portal/web.py): the cookie's
 flags over HTTPS, time-outs, sign-out and CSRF, without the Rasa server."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-import bot.security
-from bot import audit
+import bot.core.security
 from bot.config import Settings
-from bot.models import AuditEvent, WebSession, utcnow
+from bot.database.models import AuditEvent, WebSession, utcnow
 from bot.portal.app import create_app
-from bot.store import Store
+from bot.services import audit
+from bot.services.store import Store
 
 PASSWORD = "a long enough password"
 
@@ -23,8 +23,8 @@ PASSWORD = "a long enough password"
 @pytest.fixture(autouse=True)
 def fast_passwords(monkeypatch) -> None:
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(bot.security, "_hasher", cheap)
-    monkeypatch.setattr(bot.security, "_DUMMY_HASH", cheap.hash("not a real password"))
+    monkeypatch.setattr(bot.core.security, "_hasher", cheap)
+    monkeypatch.setattr(bot.core.security, "_DUMMY_HASH", cheap.hash("not a real password"))
 
 
 @pytest.fixture

@@ -1,0 +1,156 @@
+"""Map logic: from a person's answers to the parts of the draft map.
+
+Plain functions over plain values, so they can be tested without a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bot.core.understanding.people import parse_people
+from bot.core.understanding.splitting import split_answer
+
+SCHEMA = "mapbot.draft-map/1"
+SECTIONS = ("worries", "working_well", "needs")
+CATEGORIES = ("harm", "danger", "complicating", "strength", "safety", "goal", "next_step")
+HOUSES = ("worries", "good_things", "dreams")
+HOUSE_SECTIONS = {"good_things": "working_well", "worries": "worries", "dreams": "needs"}
+ITEM_STATUSES = ("draft", "accepted", "rejected")
+ANSWER_KINDS = ("item", "network", "network_how", "scale", "scale_why", "scale_higher")
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    section: str
+    category: str | None
+    house: str | None
+    text: str
+    question: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """What the map needs of one stored answer."""
+
+    respondent_id: str
+    question_key: str
+    kind: str
+    question: str
+    text: str
+    value: int | None
+    private: bool = False
+
+
+def items_from_answer(
+    text: str, question: str, section: str, category: str | None, house: str | None,
+    parts: list[dict] | None = None,
+) -> list[ItemDraft]:
+    """One item per sentence or clause, each in the person's exact words.
+
+    `parts` are the assistant's reading of the answer: each part's words and the
+    section the NLU sorted it into, with its confidence. Without them (an answer
+    written before routing, or the NLU unavailable), the answer is split here and
+    every part stays under the question's section.
+    """
+    if parts:
+        return [ItemDraft(p["section"], p.get("category"), p.get("house"), p["text"],
+                          question, float(p.get("confidence", 1.0))) for p in parts]
+    if house:
+        section = HOUSE_SECTIONS[house]
+    return [ItemDraft(section, category, house, part, question, 1.0)
+            for part in split_answer(text)]
+
+
+def parts_problem(text: str, parts: object) -> str | None:
+    """Why `parts` cannot be trusted to be this answer's own words, if they can't."""
+    if parts is None:
+        return None
+    if not isinstance(parts, list) or not parts:
+        return "parts must be a non-empty list"
+    for part in parts:
+        if not isinstance(part, dict) or not isinstance(part.get("text"), str):
+            return "each part needs its text"
+        if not part["text"].strip() or part["text"] not in text:
+            return "each part must be the person's own words, exactly"
+        if part.get("section") not in SECTIONS or part.get("category") not in (*CATEGORIES, None):
+            return "each part needs a valid section and category"
+        if part.get("house") not in (*HOUSES, None):
+            return "invalid house"
+        confidence = part.get("confidence", 1.0)
+        if not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
+            return "confidence must be between 0 and 1"
+    return None
+
+
+def scales_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
+    by_person: dict[str, dict[str, AnswerView]] = {}
+    for answer in answers:
+        if answer.kind in ("scale", "scale_why", "scale_higher"):
+            by_person.setdefault(answer.respondent_id, {})[answer.kind] = answer
+    scales = []
+    for respondent_id, parts in by_person.items():
+        scale = parts.get("scale")
+        if scale is None or scale.value is None:
+            continue  # a skipped scale has no number to show
+        why, higher = parts.get("scale_why"), parts.get("scale_higher")
+        scales.append(
+            {
+                "respondent_id": respondent_id,
+                "question": scale.question,
+                "value": scale.value,
+                "why": why.text if why else None,
+                "one_point_higher": higher.text if higher else None,
+                "private": any(part.private for part in parts.values()),
+            }
+        )
+    return scales
+
+
+def network_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
+    answers = list(answers)
+    how = {a.respondent_id: a for a in answers if a.kind == "network_how"}
+    network = []
+    for answer in answers:
+        if answer.kind != "network":
+            continue
+        for person in parse_people(answer.text):
+            network.append(
+                {
+                    "respondent_id": answer.respondent_id,
+                    "name": person.name,
+                    "relationship": person.relationship,
+                    "how_they_help": _text(how.get(answer.respondent_id)),
+                    "private": answer.private or bool(
+                        (found := how.get(answer.respondent_id)) and found.private),
+                }
+            )
+    return network
+
+
+# Kept beside the contract's fields for the family's copy (bot/core/family_copy.py), and
+# taken off before the map leaves MapBot as JSON, so the contract stays exact.
+INTERNAL_FIELDS = {"respondents": ("named_in_family_copy",), "scales": ("private",),
+                   "network": ("private",)}
+
+
+def public(draft: dict) -> dict:
+    """The map as the contract shows it (`mapbot.draft-map/1`)."""
+    return draft | {key: [{name: value for name, value in entry.items()
+                           if name not in fields} for entry in draft[key]]
+                    for key, fields in INTERNAL_FIELDS.items()}
+
+
+def _text(answer: AnswerView | None) -> str | None:
+    return answer.text if answer else None
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z; SQLite hands back naive datetimes, which are UTC here."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds") + "Z"

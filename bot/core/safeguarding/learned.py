@@ -1,0 +1,99 @@
+"""The learned safeguarding check: a small linear model beside the rules.
+
+Rules written from a list of examples miss fresh wording; a model trained on many ways
+of saying each thing generalises better, and the two are combined so that either can
+flag (`bot/core/safeguarding/assess.py`).
+
+Training needs scikit-learn and runs in the Rasa environment (`python -m
+bot.core.safeguarding.train`); the weights are written to `learned_model.json`, and scoring
+here is plain Python (a dot product), so the portal needs no extra packages and every
+score can be explained feature by feature.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bot.core.safeguarding.detector import load_rules, normalise
+
+MODEL_PATH = Path(__file__).with_name("learned_model.json")
+LABELS = ("none", "concern", "immediate")
+CHAR_SIZES = (3, 4, 5)
+# Markup someone pasted or typed ("<b>dragons</b>") says nothing about harm.
+_TAGS = re.compile(r"</?[a-zA-Z][^<>]{0,40}>")
+
+
+def features(text: str) -> dict[str, float]:
+    """Word 1-2 grams and in-word character 3-5 grams of the normalised text, L2-scaled.
+
+    Normalising first (text-speak, leetspeak, repeated letters) means "kms", "k1ll
+    myself" and "kill myself" share their features."""
+    words = normalise(_TAGS.sub(" ", text), load_rules()).text.split()
+    counts: Counter[str] = Counter()
+    counts.update(f"w:{word}" for word in words)
+    counts.update(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    for word in words:
+        padded = f"<{word}>"
+        for size in CHAR_SIZES:
+            counts.update(f"c:{padded[i:i + size]}" for i in range(len(padded) - size + 1))
+    scaled = {name: 1.0 + math.log(count) for name, count in counts.items()}
+    norm = math.sqrt(sum(value * value for value in scaled.values())) or 1.0
+    return {name: value / norm for name, value in scaled.items()}
+
+
+@dataclass(frozen=True)
+class Scores:
+    """How likely the model finds each label; they add up to 1."""
+
+    none: float
+    concern: float
+    immediate: float
+
+    @property
+    def harm(self) -> float:
+        """How likely the message describes harm at either level."""
+        return self.concern + self.immediate
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: Mapping[str, tuple[float, float, float]]
+    bias: tuple[float, float, float]
+    threshold: float  # flag as surely as a rule when `Scores.harm` reaches this
+    threshold_possible: float  # flag for the worker to read (no interruption) from here
+    present_over_past: float  # for a worry answer: immediate only if this much likelier
+    trained_on: str  # a digest of the training data, to know when to train again
+
+    def scores(self, text: str) -> Scores:
+        totals = list(self.bias)
+        for name, value in features(text).items():
+            weight = self.weights.get(name)
+            if weight is not None:
+                for index in range(3):
+                    totals[index] += weight[index] * value
+        top = max(totals)
+        exps = [math.exp(total - top) for total in totals]
+        whole = sum(exps)
+        return Scores(*(e / whole for e in exps))
+
+
+@lru_cache(maxsize=2)
+def load_model(path: str | None = None) -> Model:
+    raw = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
+    if tuple(raw["labels"]) != LABELS:
+        raise ValueError(f"learned model labels {raw['labels']} are not {LABELS}")
+    return Model(
+        weights={name: tuple(values) for name, values in raw["weights"].items()},
+        bias=tuple(raw["bias"]),
+        threshold=float(raw["threshold"]),
+        threshold_possible=float(raw["threshold_possible"]),
+        present_over_past=float(raw["present_over_past"]),
+        trained_on=str(raw["trained_on"]),
+    )

@@ -1,0 +1,194 @@
+"""Train the learned safeguarding check (needs scikit-learn: run in the Rasa environment).
+
+    .venv-rasa/bin/python -m bot.core.safeguarding.train          # writes learned_model.json
+    .venv-rasa/bin/python -m bot.core.safeguarding.train --check  # exit 1 if it is out of date
+
+Training data: every `training/*.jsonl` file here (one {"text", "label"} a line, label
+none, concern or immediate); the regression corpora in `tests/data/safeguarding`
+(must-flag lines as immediate, must-not lines as none); and the first blind set,
+`heldout-1/` (the messages both labellers agree on), which became development data once it
+had been scored. The second blind set, `heldout-2/`, is never read here: it measures.
+
+Settings are chosen by 5-fold cross-validation on the training data alone:
+- `threshold`: the learned check flags as surely as a rule from this score; at most
+  3% of the safe training messages reach it in the left-out folds;
+- `threshold_possible`: flagged for the worker to read, without interrupting; at most
+  8% of the safe training messages reach it;
+- `present_over_past`: how much likelier "immediate" must be than "concern" for a
+  worry answer to interrupt with the crisis help (at least 1; raised until at most 8% of
+  the concern messages would get `immediate`, and never above 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from bot.core.safeguarding.learned import LABELS, MODEL_PATH, features
+
+HERE = Path(__file__).parent
+ROOT = HERE.parents[2]
+TRAINING = HERE / "training"
+CORPORA = ROOT / "tests" / "data" / "safeguarding"
+DEVELOPMENT_SET = CORPORA / "heldout-1" / "messages.jsonl"
+SURE_FALSE_FLAGS = 0.03
+POSSIBLE_FALSE_FLAGS = 0.08
+CONCERN_AS_IMMEDIATE = 0.08
+C = 16.0
+SEED = 7
+MIN_WEIGHT = 1e-3
+
+
+def _corpus_lines(name: str) -> list[str]:
+    text = (CORPORA / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def training_data() -> tuple[list[str], list[str], str]:
+    """Texts, labels and a digest of the files they came from."""
+    texts: list[str] = []
+    labels: list[str] = []
+    digest = hashlib.sha256()
+    for path in sorted(TRAINING.glob("*.jsonl")):
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + raw)
+        for line in raw.decode("utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if row["label"] not in LABELS:
+                    raise ValueError(f"{path.name}: unknown label {row['label']!r}")
+                texts.append(row["text"])
+                labels.append(row["label"])
+    raw = DEVELOPMENT_SET.read_bytes()
+    digest.update(DEVELOPMENT_SET.name.encode() + raw)
+    for line in raw.decode("utf-8").splitlines():
+        row = json.loads(line)
+        if row["labeller_a"] == row["labeller_b"]:
+            texts.append(row["text"])
+            labels.append(row["labeller_a"])
+    for name, label in (("must_flag.txt", "immediate"), ("must_not_flag.txt", "none")):
+        digest.update(name.encode() + (CORPORA / name).read_bytes())
+        for line in _corpus_lines(name):
+            texts.append(line)
+            labels.append(label)
+    return texts, labels, digest.hexdigest()
+
+
+def _fit(texts: list[str], labels: list[str]):
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectoriser = DictVectorizer()
+    matrix = vectoriser.fit_transform([features(text) for text in texts])
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000,
+                               random_state=SEED)
+    model.fit(matrix, labels)
+    return vectoriser, model
+
+
+def _harm_scores(vectoriser, model, texts: list[str]) -> list[float]:
+    probabilities = model.predict_proba(vectoriser.transform([features(t) for t in texts]))
+    none = list(model.classes_).index("none")
+    return [1.0 - row[none] for row in probabilities]
+
+
+def cross_validated(texts: list[str], labels: list[str]) -> list[tuple[float, float, float]]:
+    """(none, concern, immediate) scores for each message, from a model that never saw it."""
+    from sklearn.model_selection import StratifiedKFold
+
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    scores: list[tuple[float, float, float]] = [(0.0, 0.0, 0.0)] * len(texts)
+    for train_rows, test_rows in folds.split(texts, labels):
+        vectoriser, model = _fit([texts[i] for i in train_rows],
+                                 [labels[i] for i in train_rows])
+        order = [list(model.classes_).index(label) for label in LABELS]
+        found = model.predict_proba(vectoriser.transform(
+            [features(texts[i]) for i in test_rows]))
+        for index, row in zip(test_rows, found, strict=True):
+            scores[index] = tuple(float(row[k]) for k in order)
+    return scores
+
+
+def _threshold(safe_harm_scores: list[float], false_flags: float) -> float:
+    ranked = sorted(safe_harm_scores, reverse=True)
+    return round(ranked[int(len(ranked) * false_flags)] + 1e-4, 4)
+
+
+def choose_settings(texts: list[str], labels: list[str]) -> dict:
+    scores = cross_validated(texts, labels)
+    harm = [1 - s[0] for s, label in zip(scores, labels, strict=True) if label != "none"]
+    safe = [1 - s[0] for s, label in zip(scores, labels, strict=True) if label == "none"]
+    sure, possible = (_threshold(safe, SURE_FALSE_FLAGS),
+                      _threshold(safe, POSSIBLE_FALSE_FLAGS))
+    concern = [s for s, label in zip(scores, labels, strict=True) if label == "concern"]
+    immediate = [s for s, label in zip(scores, labels, strict=True) if label == "immediate"]
+    factor = 1.0
+    while factor < 2.0 and _share(concern, lambda s, f=factor: s[2] >= f * s[1]) > (
+            CONCERN_AS_IMMEDIATE):
+        factor = round(factor + 0.1, 1)
+    return {
+        "threshold": sure, "threshold_possible": possible, "present_over_past": factor,
+        "cross_validation": {
+            "harm_flagged_sure": _share(harm, lambda h: h >= sure),
+            "harm_flagged_possible": _share(harm, lambda h: h >= possible),
+            "safe_flagged_sure": _share(safe, lambda h: h >= sure),
+            "safe_flagged_possible": _share(safe, lambda h: h >= possible),
+            "concern_read_as_immediate": _share(concern,
+                                                lambda s: s[2] >= factor * s[1]),
+            "immediate_read_as_concern": _share(immediate,
+                                                lambda s: s[2] < factor * s[1]),
+            "harm_messages": len(harm), "safe_messages": len(safe),
+        },
+    }
+
+
+def _share(rows: list, test) -> float:
+    return round(sum(1 for row in rows if test(row)) / len(rows), 4) if rows else 0.0
+
+
+def train() -> dict:
+    texts, labels, digest = training_data()
+    settings = choose_settings(texts, labels)
+    vectoriser, model = _fit(texts, labels)
+    order = [list(model.classes_).index(label) for label in LABELS]
+    coefficients = model.coef_.T  # features x classes
+    weights = {}
+    for name, index in vectoriser.vocabulary_.items():
+        row = [float(coefficients[index][k]) for k in order]
+        if max(abs(v) for v in row) >= MIN_WEIGHT:
+            weights[name] = [round(v, 4) for v in row]
+    return {
+        "labels": list(LABELS), "trained_on": digest, **settings,
+        "bias": [round(float(model.intercept_[k]), 6) for k in order],
+        "examples": len(texts), "weights": dict(sorted(weights.items())),
+    }
+
+
+def current_digest() -> str:
+    return training_data()[2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="only check that learned_model.json matches the training data")
+    args = parser.parse_args(argv)
+    if args.check:
+        saved = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["trained_on"]
+        if saved != current_digest():
+            print("learned_model.json is out of date: run "
+                  ".venv-rasa/bin/python -m bot.core.safeguarding.train", file=sys.stderr)
+            return 1
+        return 0
+    model = train()
+    MODEL_PATH.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in model.items() if k != "weights"}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,397 @@
+"""Starting and stopping the three services: used by `mapbot run` and by the tests.
+
+The portal runs from `.venv` (Python 3.11); the Rasa server and the action server run
+from `.venv-rasa` (Python 3.10). Each gets its settings through its environment.
+
+There may be several Rasa servers, each with its own action server (a "Rasa instance"):
+instance 1 is `rasa` + `actions`, instance N is `rasa-N` + `actions-N`. Each Rasa server
+gets an endpoints file written from the settings (`<log dir>/rasa[-N].endpoints.yml`):
+its own action server, the shared SQL tracker store, and Redis as the lock store when
+`MAPBOT_REDIS_URL` is set (endpoints.yml cannot switch store types through ${...}).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from bot.config import ROOT, Settings
+
+RASA_BIN = ROOT / ".venv-rasa" / "bin"
+MODEL_NAME = "mapbot"
+TRAINING_INPUTS = ("domain.yml", "config.yml", "data")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def with_secrets(settings: Settings) -> Settings:
+    """Fill empty shared secrets with random ones for this run (development only)."""
+    return replace(
+        settings,
+        action_secret=settings.action_secret or secrets.token_urlsafe(32),
+        internal_secret=settings.internal_secret or secrets.token_urlsafe(32),
+        rasa_jwt_secret=settings.rasa_jwt_secret or secrets.token_urlsafe(32),
+        rasa_channel_secret=settings.rasa_channel_secret or secrets.token_urlsafe(32),
+    )
+
+
+def model_dir(settings: Settings) -> Path:
+    path = Path(settings.model_dir)
+    return path if path.is_absolute() else ROOT / path
+
+
+def training_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        path = ROOT / name
+        files = sorted(path.rglob("*.yml")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(ROOT)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def train(settings: Settings, log: Path | None = None) -> Path:
+    """Train the model unless one from the same training data is already there."""
+    out = model_dir(settings)
+    model = out / f"{MODEL_NAME}.tar.gz"
+    stamp = out / f"{MODEL_NAME}.fingerprint"
+    fingerprint = training_fingerprint()
+    if model.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return model
+    out.mkdir(parents=True, exist_ok=True)
+    command = [str(RASA_BIN / "rasa"), "train", "--fixed-model-name", MODEL_NAME,
+               "--out", str(out), "--force"]
+    with _log_file(log) as stream:
+        subprocess.run(command, cwd=ROOT, env=service_env(settings), check=True,
+                       stdout=stream, stderr=subprocess.STDOUT)
+    stamp.write_text(fingerprint)
+    return model
+
+
+def tracker_env(url: str) -> dict[str, str]:
+    """Rasa's SQL tracker store takes a whole URL in `url` plus a dialect name."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path = path if path.is_absolute() else ROOT / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"MAPBOT_TRACKER_URL": f"sqlite:///{path}", "MAPBOT_TRACKER_DIALECT": "sqlite"}
+    scheme = urlsplit(url).scheme.split("+")[0]
+    dialect = "postgresql" if scheme in ("postgres", "postgresql") else scheme
+    if dialect == "postgresql":
+        url = "postgresql://" + url.split("://", 1)[1]
+    return {"MAPBOT_TRACKER_URL": url, "MAPBOT_TRACKER_DIALECT": dialect}
+
+
+def service_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "MAPBOT_HOST": settings.host,
+        "MAPBOT_PORT": str(settings.port),
+        "MAPBOT_PUBLIC_URL": settings.public_url,
+        "MAPBOT_DATABASE_URL": settings.database_url,
+        "MAPBOT_TRACKER_DATABASE_URL": settings.tracker_database_url,
+        "MAPBOT_RASA_URL": settings.rasa_servers[0],
+        "MAPBOT_RASA_URLS": ",".join(settings.rasa_servers),
+        "MAPBOT_RASA_TURNS_AT_ONCE": str(settings.rasa_turns_at_once),
+        "MAPBOT_ACTION_PORT": str(settings.action_port),
+        "MAPBOT_PORTAL_INTERNAL_URL": settings.internal_url,
+        "MAPBOT_ACTION_SECRET": settings.action_secret,
+        "MAPBOT_INTERNAL_SECRET": settings.internal_secret,
+        "MAPBOT_RASA_JWT_SECRET": settings.rasa_jwt_secret,
+        "MAPBOT_RASA_CHANNEL_SECRET": settings.rasa_channel_secret,
+        "MAPBOT_MODEL_DIR": str(model_dir(settings)),
+        # Safeguarding alerts: where they go, by the clock (bot/core/alert_routes.py).
+        "MAPBOT_ALERT_WEBHOOK_URL": settings.alert_webhook_url,
+        "MAPBOT_ALERT_WEBHOOK_SECRET": settings.alert_webhook_secret,
+        "MAPBOT_SMTP_HOST": settings.smtp_host,
+        "MAPBOT_SMTP_PORT": str(settings.smtp_port),
+        "MAPBOT_SMTP_USER": settings.smtp_user,
+        "MAPBOT_SMTP_PASSWORD": settings.smtp_password,
+        "MAPBOT_SMTP_FROM": settings.smtp_from,
+        "MAPBOT_ALERT_EMAIL_TO": settings.alert_email_to,
+        "MAPBOT_DUTY_EMAIL_TO": settings.duty_email_to,
+        "MAPBOT_ESCALATE_AFTER_MINUTES": str(settings.escalate_after_minutes),
+        "MAPBOT_ALERT_POLL_SECONDS": str(settings.alert_poll_seconds),
+        "MAPBOT_OFFICE_HOURS": settings.office_hours,
+        "MAPBOT_TIMEZONE": settings.timezone,
+        "MAPBOT_OFFICE_HOURS_CONTACTS": settings.office_hours_contacts,
+        "MAPBOT_OUT_OF_HOURS_CONTACTS": settings.out_of_hours_contacts,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "LOG_LEVEL_LIBRARIES": "ERROR",
+        # Rasa's PostgreSQL default (50 + 100 per process) would exhaust a small server.
+        "SQL_POOL_SIZE": "5",
+        "SQL_MAX_OVERFLOW": "5",
+        # How long a Rasa server's turn may hold a conversation's lock. A server killed
+        # mid-turn leaves its ticket in Redis; another server waits this long for it.
+        "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME") or "10",
+        "PYTHONPATH": str(ROOT),
+    })
+    env.update(tracker_env(settings.tracker_database_url))
+    redis = urlsplit(settings.redis_url) if settings.redis_url else None
+    if redis is not None and redis.password:
+        env["MAPBOT_REDIS_PASSWORD"] = unquote(redis.password)
+    return env
+
+
+@dataclass(frozen=True)
+class RasaInstance:
+    """One Rasa server and its own action server."""
+
+    number: int  # from 1
+    url: str
+    action_port: int
+
+    @property
+    def suffix(self) -> str:
+        return "" if self.number == 1 else f"-{self.number}"
+
+    @property
+    def rasa(self) -> str:
+        return f"rasa{self.suffix}"
+
+    @property
+    def actions(self) -> str:
+        return f"actions{self.suffix}"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.url).port or 5005
+
+
+def rasa_instances(settings: Settings, count: int | None = None) -> list[RasaInstance]:
+    """The Rasa servers in `MAPBOT_RASA_URLS` (or `count` of them, the missing ones on the
+    next ports after the first); instance N's action server is on MAPBOT_ACTION_PORT + N-1."""
+    urls = settings.rasa_servers
+    count = count or len(urls)
+    first = urlsplit(urls[0])
+    instances = []
+    for index in range(count):
+        url = urls[index] if index < len(urls) else (
+            f"{first.scheme}://{first.hostname}:{(first.port or 5005) + index}")
+        instances.append(RasaInstance(index + 1, url, settings.action_port + index))
+    return instances
+
+
+def instance_env(settings: Settings, instance: RasaInstance) -> dict[str, str]:
+    """A Rasa server's or action server's environment: its own Rasa URL and action port."""
+    env = service_env(settings)
+    env.update({"MAPBOT_RASA_URL": instance.url,
+                "MAPBOT_ACTION_PORT": str(instance.action_port)})
+    return env
+
+
+def endpoints_yaml(settings: Settings, instance: RasaInstance) -> str:
+    """The endpoints file for one Rasa server. Secrets stay in the environment: Rasa
+    substitutes ${...}, so none is written to disk."""
+    lines = [
+        f"# Written by bot/operations/stack.py for {instance.rasa} from the settings;",
+        "# endpoints.yml in the repository is the documented single-server default.",
+        "action_endpoint:",
+        f"  url: http://127.0.0.1:{instance.action_port}/webhook",
+        "  headers:",
+        "    Authorization: Bearer ${MAPBOT_ACTION_SECRET}",
+        "  enable_selective_domain: true",
+        "tracker_store:",
+        "  type: rasa_addons.tracker_store.CachedSQLTrackerStore",
+        "  dialect: ${MAPBOT_TRACKER_DIALECT}",
+        "  url: ${MAPBOT_TRACKER_URL}",
+    ]
+    if settings.redis_url:
+        redis = urlsplit(settings.redis_url)
+        if redis.scheme not in ("redis", "rediss"):
+            raise ValueError("MAPBOT_REDIS_URL must start with redis:// or rediss://")
+        lines += [
+            "# Every Rasa server takes a conversation's lock in Redis.",
+            "lock_store:",
+            "  type: redis",
+            f"  url: {redis.hostname or '127.0.0.1'}",
+            f"  port: {redis.port or 6379}",
+            f"  db: {int(redis.path.strip('/') or 0)}",
+            "  key_prefix: mapbot",
+        ]
+        if redis.username:
+            lines.append(f"  username: {unquote(redis.username)}")
+        if redis.password:
+            lines.append("  password: ${MAPBOT_REDIS_PASSWORD}")
+        if redis.scheme == "rediss":
+            lines.append("  use_ssl: true")
+    else:
+        lines += ["# One Rasa server, or sticky routing without Redis: locks in memory.",
+                  "lock_store:", "  type: in_memory"]
+    return "\n".join(lines) + "\n"
+
+
+class _log_file:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def __enter__(self):
+        if self.path is None:
+            self.stream = None
+            return None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.stream = open(self.path, "ab")  # noqa: SIM115 - closed in __exit__
+        return self.stream
+
+    def __exit__(self, *exc) -> None:
+        if self.stream:
+            self.stream.close()
+
+
+@dataclass
+class Stack:
+    """The services as child processes: the portal, and `instances` Rasa servers, each
+    with its own action server (all of them calling the same portal)."""
+
+    settings: Settings
+    log_dir: Path
+    instances: int | None = None  # default: one per URL in MAPBOT_RASA_URLS
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rasa = rasa_instances(self.settings, self.instances)
+        # The portal must know every Rasa server; a run needs every secret.
+        self.settings = with_secrets(replace(
+            self.settings, rasa_urls=",".join(instance.url for instance in self.rasa)))
+
+    def names(self) -> list[str]:
+        return [name for i in self.rasa for name in (i.actions, i.rasa)] + ["portal"]
+
+    def commands(self) -> dict[str, list[str]]:
+        model = model_dir(self.settings) / f"{MODEL_NAME}.tar.gz"
+        commands = {"portal": [sys.executable, "-m", "bot.operations.cli", "serve"]}
+        for instance in self.rasa:
+            commands[instance.actions] = [str(RASA_BIN / "python"), "-m", "actions.server",
+                                          "--port", str(instance.action_port)]
+            # The HTTP API is on only for the action server's NLU calls, and every
+            # call to it needs a token signed with the shared JWT secret.
+            commands[instance.rasa] = [
+                str(RASA_BIN / "rasa"), "run", "-i", instance.host, "-p", str(instance.port),
+                "--model", str(model), "--endpoints", str(self.endpoints_file(instance)),
+                "--credentials", "credentials.yml", "--enable-api",
+                # "=": a random secret may start with "-", which argparse would take
+                # for an option.
+                f"--jwt-secret={self.settings.rasa_jwt_secret}", "--jwt-method", "HS256"]
+        return commands
+
+    def endpoints_file(self, instance: RasaInstance) -> Path:
+        return self.log_dir / f"{instance.rasa}.endpoints.yml"
+
+    def ports(self) -> dict[str, int]:
+        ports = {"portal": self.settings.port}
+        for instance in self.rasa:
+            ports |= {instance.actions: instance.action_port, instance.rasa: instance.port}
+        return ports
+
+    def env(self, name: str) -> dict[str, str]:
+        for instance in self.rasa:
+            if name in (instance.rasa, instance.actions):
+                return instance_env(self.settings, instance)
+        return service_env(self.settings)
+
+    def start(self, *names: str) -> None:
+        names = names or tuple(self.names())
+        for name in names:
+            if not port_is_free(self.ports()[name]):
+                raise RuntimeError(f"port {self.ports()[name]} for {name} is already in use")
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for instance in self.rasa:
+            if instance.rasa in names:
+                self.endpoints_file(instance).write_text(
+                    endpoints_yaml(self.settings, instance))
+        for name in names:
+            with _log_file(self.log_dir / f"{name}.log") as stream:
+                self.processes[name] = subprocess.Popen(
+                    self.commands()[name], cwd=ROOT, env=self.env(name), stdout=stream,
+                    stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # it would not stop politely
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self.kill(name, signal.SIGTERM)
+
+    def wait_healthy(self, timeout: float = 180) -> None:
+        """Until the portal says every service is up (not only enough of them)."""
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.settings.port}/healthz"
+        while time.monotonic() < deadline:
+            self._check_alive()
+            try:
+                response = httpx.get(url, timeout=5)
+                if response.status_code == 200 and response.json().get("status") == "ok":
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"the services did not become healthy; see {self.log_dir}")
+
+    def wait_rasa(self, timeout: float = 180) -> None:
+        """Until every Rasa server's channel says it can take messages (its model is
+        loaded and its action server answers): for a machine without a portal."""
+        deadline = time.monotonic() + timeout
+        headers = {"Authorization": f"Bearer {self.settings.rasa_channel_secret}"}
+        waiting = list(self.rasa)
+        while waiting and time.monotonic() < deadline:
+            self._check_alive()
+            try:
+                if httpx.get(f"{waiting[0].url}/webhooks/mapbot/", headers=headers,
+                             timeout=5).status_code == 200:
+                    waiting.pop(0)
+                    continue
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        if waiting:
+            raise TimeoutError(f"{waiting[0].rasa} did not become ready; see {self.log_dir}")
+
+    def _check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited ({process.returncode}); "
+                                   f"see {self.log_dir / (name + '.log')}")
+
+    def logs(self) -> Iterator[str]:
+        for path in sorted(self.log_dir.glob("*.log")):
+            yield f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}"

@@ -1,0 +1,319 @@
+"""The reviewed map for the case record: a Word file and a print-ready page.
+
+Both are made from the contract's draft-map JSON (`Store.draft_map`), arranged the way
+a worker reads a map: the three columns with their finer parts, every item with who
+said it, in their own words, and the question they answered; the child's houses; each
+person's scale with their reasons; the network; the safeguarding flags.
+
+A draft export holds every item not rejected (each marked "to review" or "accepted");
+an accepted-only export holds the accepted items alone. Rejected items are never
+exported. Scales, the network and flags are in both.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from docx import Document
+from docx.shared import Pt
+
+from bot.core.family_copy import family_copy
+
+COLUMN_TITLES = {
+    "worries": "What are we worried about?",
+    "working_well": "What's working well?",
+    "needs": "What needs to happen?",
+}
+PARTS = {
+    "worries": (("harm", "Past harm"), ("danger", "Future danger"),
+                ("complicating", "Complicating factors")),
+    "working_well": (("strength", "Existing strengths"), ("safety", "Existing safety")),
+    "needs": (("goal", "Safety goals"), ("next_step", "Next steps")),
+}
+UNSORTED = "Not sorted into a part yet"
+HOUSE_TITLES = {"good_things": "House of good things", "worries": "House of worries",
+                "dreams": "House of dreams"}
+ROLE_LABELS = {"parent": "parent", "carer": "carer", "network": "family network",
+               "young_person": "young person", "child": "child"}
+STATUS_LABELS = {"draft": "to review", "accepted": "accepted", "rejected": "rejected"}
+STATUS_CHOICES = {"draft": ("draft", "accepted"), "accepted": ("accepted",),
+                  "family": ("accepted",)}
+LEVEL_LABELS = {"immediate": "Urgent: someone may be in danger now",
+                "concern": "For your attention: harm described in an answer"}
+PEOPLE_STATUS = {"invited": "invited", "in_progress": "in progress", "submitted": "submitted"}
+
+WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# What XML 1.0 (and so Word) cannot hold; chat text is cleaned already, this is a backstop.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def when(moment: str | None, seconds: bool = False) -> str:
+    """ "2025-03-01T09:05:00Z" -> "1 Mar 2025, 09:05 UTC" (the contract's times are UTC)."""
+    if not moment:
+        return ""
+    try:
+        parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return moment
+    clock = f"{parsed:%H:%M:%S}" if seconds else f"{parsed:%H:%M}"
+    return f"{parsed.day} {parsed:%b %Y}, {clock} UTC"
+
+
+def speaker_label(person: dict | None) -> str:
+    if person is None:
+        return "unknown"
+    if person["role"] is None:  # the family's copy, where they chose not to be named
+        return person["name"]
+    return f"{person['name']} ({ROLE_LABELS.get(person['role'], person['role'])})"
+
+
+def move_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every place an item can go, by column: (column title, [(value, part title)]);
+    the value is "section:category" ("section:" for "not sorted yet")."""
+    return [(title, [(f"{section}:{category}", part) for category, part in PARTS[section]]
+             + [(f"{section}:", "Not sorted yet")])
+            for section, title in COLUMN_TITLES.items()]
+
+
+def move_choices() -> dict[str, str]:
+    return {value: f"{title}: {part}" for title, parts in move_groups()
+            for value, part in parts}
+
+
+@dataclass
+class Part:
+    key: str  # the category, or "" for items not sorted into a part
+    title: str
+    items: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    parts: list[Part]
+
+    @property
+    def count(self) -> int:
+        return sum(len(part.items) for part in self.parts)
+
+
+@dataclass
+class MapView:
+    """The draft map arranged for reading; items carry `speaker` and `person`."""
+
+    case: dict
+    generated_at: str
+    choice: str  # "draft", "accepted", "family" or "all" (the board)
+    respondents: list[dict]
+    columns: list[Column]
+    houses: list[Part]
+    scales: list[dict]
+    network: list[dict]
+    flags: list[dict]
+    items: list[dict]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def open_flags(self) -> list[dict]:
+        return [flag for flag in self.flags if flag["acknowledged_at"] is None]
+
+    @property
+    def choice_words(self) -> str:
+        return {"draft": "Draft: every item not rejected, each marked to review or accepted",
+                "accepted": "Accepted items only",
+                "family": "Copy for the family: accepted items only, without the items "
+                          "people asked to keep from the family, safeguarding flags or "
+                          "the children's words; people are named only where they agreed",
+                "all": "Every item"}[self.choice]
+
+
+def arrange(draft: dict, choice: str = "draft") -> MapView:
+    """Arrange the contract JSON. `choice`: "draft", "accepted", "family" (the copy that
+    may be shared with the family) or "all" (rejected items too)."""
+    draft = shaped(draft, choice)
+    statuses = STATUS_CHOICES.get(choice, ("draft", "accepted", "rejected"))
+    people = {person["id"]: person for person in draft["respondents"]}
+    items = []
+    for item in draft["items"]:
+        if item["status"] not in statuses:
+            continue
+        person = people.get(item["respondent_id"])
+        items.append(item | {"speaker": speaker_label(person), "person": person,
+                             "private": bool(item.get("private")),
+                             "status_words": STATUS_LABELS.get(item["status"], item["status"]),
+                             "edited": item["text"] != item["original_text"]})
+    columns = []
+    for section, title in COLUMN_TITLES.items():
+        parts = {category: Part(category, part) for category, part in PARTS[section]}
+        unsorted = Part("", UNSORTED)
+        for item in items:
+            if item["section"] == section:
+                parts.get(item["category"] or "", unsorted).items.append(item)
+        columns.append(Column(section, title, [*parts.values(), unsorted]))
+    houses = [Part(key, title, [item for item in items if item["house"] == key])
+              for key, title in HOUSE_TITLES.items()]
+
+    def with_speaker(entry: dict) -> dict:
+        return entry | {"speaker": speaker_label(people.get(entry["respondent_id"]))}
+
+    flags = sorted(draft["flags"], key=lambda f: (f["acknowledged_at"] is not None,
+                                                   f["created_at"]))
+    return MapView(
+        case=draft["case"], generated_at=draft["generated_at"], choice=choice,
+        respondents=[person | {"label": speaker_label(person),
+                               "status_words": PEOPLE_STATUS.get(person["status"],
+                                                                 person["status"])}
+                     for person in draft["respondents"]],
+        columns=columns, houses=houses,
+        scales=[with_speaker(scale) for scale in draft["scales"]],
+        network=[with_speaker(person) for person in draft["network"]],
+        flags=[with_speaker(flag) | {"level_words": LEVEL_LABELS.get(
+            flag.get("level", "immediate"), "")} for flag in flags],
+        items=items, notes=list(draft.get("notes", [])))
+
+
+def shaped(draft: dict, choice: str) -> dict:
+    """The map as this choice may show it: the family's copy leaves things out."""
+    if choice == "family" and draft.get("copy") != "family":
+        return family_copy(draft)
+    return draft
+
+
+def choice_from(args) -> str | None:
+    """The version asked for in a query string (`?only=accepted`, `?copy=family`), or
+    None for one that does not exist."""
+    copy, only = args.get("copy", ""), args.get("only", "")
+    if copy == "family":  # always accepted items only, whatever `only` says
+        return "family" if only in ("", "draft", "accepted") else None
+    if copy:
+        return None
+    return {"": "draft", "draft": "draft", "accepted": "accepted"}.get(only)
+
+
+def filename(case: dict, choice: str, extension: str) -> str:
+    reference = re.sub(r"[^A-Za-z0-9_-]+", "-", case["reference"]).strip("-")[:60] or "case"
+    return f"map-{reference}-{choice}.{extension}"
+
+
+# Word ---------------------------------------------------------------------------------
+
+
+def to_docx(draft: dict, choice: str = "draft") -> bytes:
+    """The map as a Word document with plain headings a case system can take."""
+    view = arrange(draft, choice)
+    document = Document()
+    document.core_properties.title = f"Map for {view.case['child_name']}"
+    document.core_properties.subject = f"Case {view.case['reference']}"
+    document.styles["Normal"].font.size = Pt(11)
+    _h(document, f"Map for {view.case['child_name']}", level=0)
+    _p(document, f"Case reference: {view.case['reference']}")
+    _p(document, f"Made: {view.generated_at}")
+    _p(document, f"Version: {view.choice_words}")
+
+    for note in view.notes:
+        _p(document, note)
+    if view.choice != "family":  # never in the family's copy, not even as "none"
+        _flags(document, view)
+
+    _h(document, "Who took part", level=1)
+    _table(document, ["Name", "Role", "Status", "Submitted at"],
+           [[p["name"], ROLE_LABELS.get(p["role"], p["role"] or ""), p["status_words"],
+             p["submitted_at"] or ""] for p in view.respondents])
+
+    for column in view.columns:
+        _h(document, column.title, level=1)
+        for part in column.parts:
+            if part.key == "" and not part.items:
+                continue
+            _h(document, part.title, level=2)
+            _items(document, part.items, view.choice)
+
+    if any(house.items for house in view.houses):
+        _h(document, "The child's houses", level=1)
+        for house in view.houses:
+            _h(document, house.title, level=2)
+            _items(document, house.items, view.choice)
+
+    _h(document, "Scales from 0 to 10", level=1)
+    if not view.scales:
+        _p(document, "Nobody has given a number yet.")
+    for scale in view.scales:
+        _h(document, f"{scale['speaker']}: {scale['value']} out of 10", level=2)
+        _p(document, f"Question: {scale['question']}")
+        _p(document, f"What makes it that number and not lower: "
+                               f"{scale['why'] or 'not answered'}")
+        _p(document, f"What one point higher would look like: "
+                               f"{scale['one_point_higher'] or 'not answered'}")
+
+    _h(document, "Network", level=1)
+    if view.network:
+        _table(document, ["Name", "Relationship", "How they help", "Named by"],
+               [[p["name"], p["relationship"] or "", p["how_they_help"] or "", p["speaker"]]
+                for p in view.network])
+    else:
+        _p(document, "Nobody named yet.")
+
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _flags(document, view: MapView) -> None:
+    _h(document, "Safeguarding flags", level=1)
+    if not view.flags:
+        _p(document, "No safeguarding flags.")
+    for flag in view.flags:
+        state = (f"acknowledged by {flag['acknowledged_by']} at {flag['acknowledged_at']}"
+                 if flag["acknowledged_at"] else "NOT YET ACKNOWLEDGED")
+        _p(document, f"{flag['text']}", style="Intense Quote")
+        _p(document, f"{flag['level_words']}. Written by {flag['speaker']} at "
+                     f"{flag['created_at']}; {state}.")
+
+
+def _items(document, items: list[dict], choice: str) -> None:
+    if not items:
+        _p(document, "Nothing here yet.")
+        return
+    headers = ["Their words", "Who said it", "The question they answered"]
+    if choice not in ("accepted", "family"):
+        headers.append("Status")
+    rows = []
+    for item in items:
+        words = item["text"]
+        if item["private"]:
+            words += "\n(Asked to be kept from the family)"
+        if item["edited"]:
+            words += f"\n(First written as: {item['original_text']})"
+        row = [words, item["speaker"], item["question"]]
+        if choice not in ("accepted", "family"):
+            row.append(item["status_words"])
+        rows.append(row)
+    _table(document, headers, rows)
+
+
+def _table(document, headers: list[str], rows: list[list[str]]) -> None:
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    for cell, header in zip(table.rows[0].cells, headers, strict=True):
+        cell.text = ""
+        cell.paragraphs[0].add_run(header).bold = True
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = _xml(value)
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def _p(document, text: str, style: str | None = None):
+    return document.add_paragraph(_xml(text), style=style)
+
+
+def _h(document, text: str, level: int):
+    return document.add_heading(_xml(text), level=level)
