@@ -14,7 +14,7 @@ fi
 step() { printf '\n== %s\n' "$*"; }
 
 step "ruff"
-.venv/bin/ruff check bot actions rasa_addons tests
+.venv/bin/ruff check bot actions tests
 
 step "rasa data validate --fail-on-warnings"
 .venv-rasa/bin/rasa data validate --fail-on-warnings --quiet

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
-import rasa_addons  # noqa: F401 - installs the pooled sessions, as Rasa's import of the channel does
+# The patches installed as at Rasa's start (run_rasa), stock Rasa again after each test.
+pytestmark = pytest.mark.usefixtures("rasa_patched")
+
 
 
 async def test_calls_share_one_connection_and_send_the_endpoints_headers() -> None:
