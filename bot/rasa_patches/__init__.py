@@ -116,6 +116,9 @@ def check(name: str, module: ModuleType, version: str) -> list[Target]:
             owner, attribute, stock = resolve(path)
         except LookupError as error:
             raise fail(f"its target {error}") from error
+        if isinstance(owner, type) and attribute not in vars(owner):
+            # Gone from the class itself: what is found now is a base class's.
+            raise fail(f"its target {path} is no longer defined on {owner.__name__}")
         if path not in _installed:
             try:
                 same = _parameters(stock) == _parameters(replacement)
