@@ -48,7 +48,7 @@ run: setup
 	$(PORTAL_VENV)/bin/mapbot run
 
 lint: setup
-	$(PORTAL_VENV)/bin/ruff check bot actions rasa_addons tests
+	$(PORTAL_VENV)/bin/ruff check bot actions tests
 
 test: test-setup
 	bash tests/run_all.sh

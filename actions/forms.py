@@ -171,7 +171,7 @@ async def understood_parts(question: Question, text: str, parsed: dict) -> list[
     """Each sentence or clause that says something, routed to its section by the NLU.
 
     The Rasa server has read the parts of the latest message already, in the same turn
-    (`rasa_addons/answer_parts.py`, in its metadata); only a part it has not read is sent
+    (`bot/rasa_plugins/answer_parts.py`, in its metadata); only a part it has not read is sent
     to its NLU from here."""
     pieces = answer_parts(text)
     known = ((parsed.get("metadata") or {}).get(PARTS_KEY) or {}) if parsed else {}

@@ -18,6 +18,9 @@ TARGETS = {
 }
 
 
+STOCK_RASA = ", MapBot on stock Rasa (MAPBOT_RASA_PATCHES=off)"
+
+
 def targets_met(results: dict) -> dict[str, bool | None]:
     mapbot, ratio = results["mapbot"], results.get("p95_ratio")
     return {
@@ -101,7 +104,8 @@ def markdown(results: dict) -> str:
         f"{load['cpus']} CPUs, load average {load['load_average_start'][0]:.2f} at start "
         f"and {load['load_average_end'][0]:.2f} at end"
         f"{', profiled (py-spy attached)' if results['settings']['profile'] else ''}"
-        f"{', models reused' if results['settings'].get('reused_models') else ''}.",
+        f"{', models reused' if results['settings'].get('reused_models') else ''}"
+        f"{STOCK_RASA if results['settings'].get('rasa_patches') == 'off' else ''}.",
         "",
         "| | MapBot | stock `rasa init` | target |",
         "|---|---:|---:|---|",

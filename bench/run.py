@@ -42,7 +42,7 @@ import psutil
 from bench import load, report
 from bench.memory import MemorySampler
 from bench.profiles import Profiler, summary
-from bot.config import ROOT, Settings
+from bot.config import ROOT, Settings, rasa_patches_on
 from bot.operations.stack import (
     MODEL_NAME,
     RASA_BIN,
@@ -451,7 +451,9 @@ def main(argv: list[str] | None = None) -> int:
             port=portal, database_url=f"sqlite:///{work / 'mapbot.db'}",
             tracker_database_url=f"sqlite:///{work / 'trackers.db'}",
             rasa_url=f"http://127.0.0.1:{rasa}", action_port=actions,
-            model_dir=str(work / "model")))
+            model_dir=str(work / "model"),
+            # MAPBOT_RASA_PATCHES=off: MapBot on stock Rasa (its channel and tracker store).
+            rasa_patches=rasa_patches_on(os.environ.get("MAPBOT_RASA_PATCHES"))))
         say(f"working in {work}; load average {load_start[0]:.2f}")
         if args.reuse_models:
             project, stock_model = reuse_models(args.reuse_models, work)
@@ -481,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
             "settings": {"think": args.think, "ramp": args.ramp, "warmup": args.warmup,
                          "timeout": args.timeout, "deadline": args.deadline,
                          "profile": bool(args.profile),
+                         "rasa_patches": "on" if settings.rasa_patches else "off",
                          "reused_models": bool(args.reuse_models),
                          "mapbot_databases": "fresh SQLite files (portal and Rasa tracker)",
                          "stock_tracker": "in memory (rasa init's default endpoints.yml)"},

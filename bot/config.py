@@ -49,6 +49,18 @@ def turns_at_once(value: object) -> int:
     return int(text)
 
 
+def rasa_patches_on(value: object) -> bool:
+    """MAPBOT_RASA_PATCHES: `on` (the default; also empty) installs MapBot's replacements of
+    Rasa internals when Rasa starts (bot/rasa_patches), `off` runs stock Rasa with MapBot's
+    channel and tracker store only. Read in the Rasa server too (stdlib only here)."""
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("", "on"):
+        return True
+    if text == "off":
+        return False
+    raise ValueError(f"MAPBOT_RASA_PATCHES must be 'on' or 'off', not {value!r}.")
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -70,7 +82,7 @@ class Settings:
     internal_secret: str = field(default="", repr=False)
     # Signs the tokens the action server uses for Rasa's (otherwise closed) HTTP API.
     rasa_jwt_secret: str = field(default="", repr=False)
-    # Portal -> Rasa's mapbot channel (rasa_addons/secure_rest.py).
+    # Portal -> Rasa's mapbot channel (bot/rasa_plugins/secure_rest.py).
     rasa_channel_secret: str = field(default="", repr=False)
     model_dir: str = str(ROOT / "models")
     invitation_days: int = 28
@@ -83,10 +95,12 @@ class Settings:
     quick_exit_url: str = "https://www.bbc.co.uk/weather"
     rasa_timeout_seconds: float = 30.0
     # Turns each Rasa server runs at once; the others wait their turn, in the order
-    # they came (rasa_addons/secure_rest.py). Enough that Rasa has other turns to work
+    # they came (bot/rasa_plugins/secure_rest.py). Enough that Rasa has other turns to work
     # on while some wait for their action server; few enough that a turn, once started,
     # is not slowed by many others (2, 4 and 8 measured: bench/FINDINGS.md, 28).
     rasa_turns_at_once: int = 8
+    # MapBot's replacements of Rasa internals (bot/rasa_patches); False: stock Rasa.
+    rasa_patches: bool = True
     # Safeguarding alerts (see bot/services/alerts.py); a channel with no address is off.
     alert_webhook_url: str = ""
     alert_webhook_secret: str = field(default="", repr=False)
@@ -147,6 +161,7 @@ def load_settings() -> Settings:
         rasa_url=_env("MAPBOT_RASA_URL", Settings.rasa_url),
         rasa_urls=_env("MAPBOT_RASA_URLS", ""),
         rasa_turns_at_once=turns_at_once(os.environ.get("MAPBOT_RASA_TURNS_AT_ONCE")),
+        rasa_patches=rasa_patches_on(os.environ.get("MAPBOT_RASA_PATCHES")),
         action_port=_env_int("MAPBOT_ACTION_PORT", Settings.action_port),
         redis_url=_env("MAPBOT_REDIS_URL", ""),
         portal_internal_url=_env("MAPBOT_PORTAL_INTERNAL_URL", ""),

@@ -1,4 +1,4 @@
-"""A stand-in for one Rasa server's mapbot channel (rasa_addons/secure_rest.py), served
+"""A stand-in for one Rasa server's mapbot channel (bot/rasa_plugins/secure_rest.py), served
 over real HTTP on a loopback port, for the tests of the portal's side of it.
 
 It answers as the channel does and records what it was sent. Its `mode` says how it

@@ -120,6 +120,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         "MAPBOT_RASA_URL": settings.rasa_servers[0],
         "MAPBOT_RASA_URLS": ",".join(settings.rasa_servers),
         "MAPBOT_RASA_TURNS_AT_ONCE": str(settings.rasa_turns_at_once),
+        "MAPBOT_RASA_PATCHES": "on" if settings.rasa_patches else "off",
         "MAPBOT_ACTION_PORT": str(settings.action_port),
         "MAPBOT_PORTAL_INTERNAL_URL": settings.internal_url,
         "MAPBOT_ACTION_SECRET": settings.action_secret,
@@ -224,7 +225,7 @@ def endpoints_yaml(settings: Settings, instance: RasaInstance) -> str:
         "    Authorization: Bearer ${MAPBOT_ACTION_SECRET}",
         "  enable_selective_domain: true",
         "tracker_store:",
-        "  type: rasa_addons.tracker_store.CachedSQLTrackerStore",
+        "  type: bot.rasa_plugins.tracker_store.CachedSQLTrackerStore",
         "  dialect: ${MAPBOT_TRACKER_DIALECT}",
         "  url: ${MAPBOT_TRACKER_URL}",
     ]
@@ -298,7 +299,9 @@ class Stack:
             # The HTTP API is on only for the action server's NLU calls, and every
             # call to it needs a token signed with the shared JWT secret.
             commands[instance.rasa] = [
-                str(RASA_BIN / "rasa"), "run", "-i", instance.host, "-p", str(instance.port),
+                # Rasa's CLI, with MapBot's patches installed at start (bot/rasa_patches).
+                str(RASA_BIN / "python"), "-m", "bot.rasa_patches.run_rasa", "run",
+                "-i", instance.host, "-p", str(instance.port),
                 "--model", str(model), "--endpoints", str(self.endpoints_file(instance)),
                 "--credentials", "credentials.yml", "--enable-api",
                 # "=": a random secret may start with "-", which argparse would take

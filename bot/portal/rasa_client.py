@@ -1,6 +1,6 @@
 """The portal's side of the conversation with the Rasa servers.
 
-Each Rasa server serves MapBot's own channel (`rasa_addons/secure_rest.py`), which
+Each Rasa server serves MapBot's own channel (`bot/rasa_plugins/secure_rest.py`), which
 refuses any call without the shared secret. With several Rasa servers, `RasaServers`
 routes each conversation to one of them by rendezvous (highest random weight) hashing of
 its sender id: every portal, given the same list of URLs, picks the same server, and

@@ -359,3 +359,14 @@ def broken_portal(monkeypatch: pytest.MonkeyPatch) -> FailingPortal:
     fake = FailingPortal()
     _install(monkeypatch, fake)
     return fake
+
+
+@pytest.fixture
+def rasa_patched() -> Any:
+    """MapBot's Rasa patches installed as `run_rasa` installs them at Rasa's start (the
+    switch ignored), and Rasa's own code back afterwards."""
+    from bot import rasa_patches
+
+    rasa_patches.install(environ={})
+    yield rasa_patches
+    rasa_patches.uninstall()

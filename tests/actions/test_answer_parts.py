@@ -11,7 +11,7 @@ from actions.forms import ValidateAdultForm, understood_parts
 from actions.nlu import Nlu
 from actions.questions import QUESTIONS
 from bot.core.understanding.splitting import PARTS_KEY
-from rasa_addons.answer_parts import parts_to_read, read_parts
+from bot.rasa_plugins.answer_parts import parts_to_read, read_parts
 from tests.actions.conftest import FakePortal, validate_slot
 
 

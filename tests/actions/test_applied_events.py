@@ -21,8 +21,10 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-import rasa_addons  # noqa: F401 - installs the changes, as Rasa's import of the channel does
-from rasa_addons import applied_events as memo
+from bot.rasa_patches import applied_events as memo
+
+# The patches installed as at Rasa's start (run_rasa), stock Rasa again after each test.
+pytestmark = pytest.mark.usefixtures("rasa_patched")
 
 
 def _rasas(events: list[Event]) -> list[Event]:

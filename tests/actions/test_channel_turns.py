@@ -1,5 +1,5 @@
 """The mapbot channel runs a bounded number of turns at once, first come first served
-(rasa_addons/secure_rest.py), with the channel's own route and a stand-in agent whose
+(bot/rasa_plugins/secure_rest.py), with the channel's own route and a stand-in agent whose
 turns finish only when the test lets them."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings, turns_at_once
-from rasa_addons.secure_rest import SecureRestInput
+from bot.rasa_plugins.secure_rest import SecureRestInput
 
 SECRET = "s" * 32
 

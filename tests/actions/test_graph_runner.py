@@ -8,7 +8,7 @@ from collections import Counter
 import dask
 import pytest
 
-from rasa_addons.graph_runner import evaluate
+from bot.rasa_patches.graph_runner import evaluate
 
 
 def graph_like_rasas(calls: Counter) -> dict:

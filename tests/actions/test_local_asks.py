@@ -15,9 +15,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from rasa_sdk.executor import ActionExecutor
 
-import rasa_addons  # noqa: F401 - installs the local asks, as Rasa's import of the channel does
-from rasa_addons.local_asks import LocalEndpoint
+from bot.rasa_patches.local_asks import LocalEndpoint
 from tests.actions.conftest import CHILD_NAME, DOMAIN_FILE, NAME
+
+# The patches installed as at Rasa's start (run_rasa), stock Rasa again after each test.
+pytestmark = pytest.mark.usefixtures("rasa_patched")
 
 ENDPOINT = EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True)
 

@@ -37,8 +37,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa_sdk.executor import ActionExecutor
 
-import rasa_addons  # noqa: F401 - installs the changes, as Rasa's import of the channel does
-from rasa_addons.remote_action import EventKinds
+from bot.rasa_patches.remote_action import EventKinds
 from tests.actions.conftest import (
     CHILD_NAME,
     CONVERSATION,
@@ -46,6 +45,9 @@ from tests.actions.conftest import (
     NAME,
     FakePortal,
 )
+
+# The patches installed as at Rasa's start (run_rasa), stock Rasa again after each test.
+pytestmark = pytest.mark.usefixtures("rasa_patched")
 
 SPEC = RemoteAction.action_response_format_spec()
 GOOD = [{"events": [], "responses": []},

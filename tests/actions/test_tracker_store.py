@@ -11,7 +11,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
-from rasa_addons.tracker_store import CachedSQLTrackerStore
+from bot.rasa_plugins.tracker_store import CachedSQLTrackerStore
 from tests.actions.conftest import DOMAIN_FILE
 
 SENDER = "conversation-1"

@@ -19,8 +19,8 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-import rasa_addons  # noqa: F401 - installs the speed-ups, as the channel's import does
-from rasa_addons import graph_runner, intent_features, rule_matching
+from bot import rasa_patches
+from bot.rasa_patches import graph_runner, intent_features, rule_matching
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("MAPBOT_EVAL_MODEL", ROOT / "models" / "mapbot.tar.gz"))
@@ -35,6 +35,14 @@ def held_out(count: int = 60) -> list[str]:
     lines = [line.strip()[2:] for block in data["nlu"]
              for line in block["examples"].splitlines() if line.strip().startswith("- ")]
     return lines[::max(1, len(lines) // count)][:count]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def patched() -> object:
+    """The patches installed as at Rasa's start (run_rasa); stock Rasa again after."""
+    rasa_patches.install(environ={})
+    yield
+    rasa_patches.uninstall()
 
 
 @pytest.fixture(scope="module")

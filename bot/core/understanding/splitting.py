@@ -242,7 +242,7 @@ def split_answer(text: str) -> list[str]:
 
 
 # Where the Rasa server puts its reading of each part into the message metadata
-# (rasa_addons/answer_parts.py), for the action that stores the answer.
+# (bot/rasa_plugins/answer_parts.py), for the action that stores the answer.
 PARTS_KEY = "parts_read"
 
 

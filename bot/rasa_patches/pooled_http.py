@@ -50,5 +50,7 @@ def _pooled_session(self: EndpointConfig) -> _Kept:
     return _Kept(kept[1])
 
 
-def install() -> None:
-    EndpointConfig.session = _pooled_session
+RASA_VERSIONS = ("3.6.21",)  # checked against: its code and its tests (bot/rasa_patches)
+# What it replaces, what else of Rasa it relies on (bot/rasa_patches checks both at start).
+TARGETS = {"rasa.utils.endpoints.EndpointConfig.session": _pooled_session}
+USES = ("rasa.utils.endpoints.DEFAULT_REQUEST_TIMEOUT",)

@@ -68,5 +68,9 @@ def _run(self: DaskGraphRunner, inputs: dict[str, Any] | None = None,
         raise GraphRunError("Error running runner.") from error
 
 
-def install() -> None:
-    DaskGraphRunner.run = _run
+RASA_VERSIONS = ("3.6.21",)  # checked against: its code and its tests (bot/rasa_patches)
+# What it replaces, what else of Rasa it relies on (bot/rasa_patches checks both at start).
+TARGETS = {"rasa.engine.runner.dask.DaskGraphRunner.run": _run}
+USES = ("rasa.engine.runner.dask.DaskGraphRunner._build_dask_graph",
+        "rasa.engine.runner.dask.DaskGraphRunner._add_inputs_to_graph",
+        "rasa.engine.graph.GraphSchema.minimal_graph_schema")

@@ -122,6 +122,14 @@ def _action_call_format(self: action.RemoteAction, tracker: DialogueStateTracker
     return call
 
 
-def install() -> None:
-    action.RemoteAction._validate_action_result = _validate_action_result
-    action.RemoteAction._action_call_format = _action_call_format
+RASA_VERSIONS = ("3.6.21",)  # checked against: its code and its tests (bot/rasa_patches)
+# What it replaces, what else of Rasa it relies on (bot/rasa_patches checks both at start).
+TARGETS = {
+    "rasa.core.actions.action.RemoteAction._validate_action_result": _validate_action_result,
+    "rasa.core.actions.action.RemoteAction._action_call_format": _action_call_format,
+}
+USES = ("rasa.core.actions.action.RemoteAction.action_response_format_spec",
+        "rasa.core.actions.action.RemoteAction._is_selective_domain_enabled",
+        "rasa.shared.core.domain.Domain.does_custom_action_explicitly_need_domain",
+        "rasa.shared.core.trackers.DialogueStateTracker._latest_message_data",
+        "rasa.shared.core.trackers.DialogueStateTracker.current_slot_values")

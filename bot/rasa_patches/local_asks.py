@@ -76,5 +76,8 @@ def action_for_name_or_text(action_name_or_text: str, domain: Domain,
     return found
 
 
-def install() -> None:
-    rasa_action.action_for_name_or_text = action_for_name_or_text
+RASA_VERSIONS = ("3.6.21",)  # checked against: its code and its tests (bot/rasa_patches)
+# What it replaces, what else of Rasa it relies on (bot/rasa_patches checks both at start).
+TARGETS = {"rasa.core.actions.action.action_for_name_or_text": action_for_name_or_text}
+USES = ("rasa.core.actions.action.RemoteAction",
+        "rasa.core.actions.action.ActionExecutionRejection")

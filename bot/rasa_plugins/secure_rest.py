@@ -38,9 +38,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_patches
 from bot.config import HTTP_KEEPALIVE_SECONDS, Settings, turns_at_once
-from bot.gc_freeze import freeze_startup_objects
-from rasa_addons.answer_parts import read_parts
+from bot.operations.gc_freeze import freeze_startup_objects
+from bot.rasa_plugins.answer_parts import read_parts
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def _unavailable(*down: str) -> HTTPResponse:
 
 
 def _one_turn(agent: Any, sender_id: str) -> contextlib.AbstractContextManager:
-    """The tracker store's one-turn scope (rasa_addons/tracker_store.py), if it has one:
+    """The tracker store's one-turn scope (bot/rasa_plugins/tracker_store.py), if it has one:
     the replay check and the turn then check the database once between them."""
     store = agent.tracker_store
     store = getattr(store, "_tracker_store", store)  # inside Rasa's FailSafeTrackerStore
@@ -80,6 +81,15 @@ class SecureRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SecureRestInput:
+        # Rasa builds its channels at start: a server started without MapBot's start hook
+        # (plain `rasa run`) would silently run other code than the one tested and
+        # measured, so it does not start. MAPBOT_RASA_PATCHES=off is a choice, not that.
+        if rasa_patches.started() is None:
+            raise RuntimeError(
+                "MapBot's Rasa server must be started with `python -m "
+                "bot.rasa_patches.run_rasa run ...` (bot/operations/stack.py does), which installs "
+                "or, with MAPBOT_RASA_PATCHES=off, deliberately skips MapBot's Rasa "
+                "patches.")
         credentials = credentials or {}
         return cls(str(credentials.get("secret") or ""),
                    credentials.get("action_health_url") or None,

@@ -35,7 +35,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import SingletonThreadPool
 
-from bot.sqlite_wal import use_wal
+from bot.database.sqlite_wal import use_wal
 
 DEFAULT_CACHE_SIZE = 256  # conversations; a long one is a few hundred kB in memory
 

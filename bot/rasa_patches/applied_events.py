@@ -104,5 +104,9 @@ def forget() -> None:
     _memo.clear()
 
 
-def install() -> None:
-    DialogueStateTracker.applied_events = applied_events
+RASA_VERSIONS = ("3.6.21",)  # checked against: its code and its tests (bot/rasa_patches)
+# What it replaces, what else of Rasa it relies on (bot/rasa_patches checks both at start).
+TARGETS = {"rasa.shared.core.trackers.DialogueStateTracker.applied_events": applied_events}
+USES = ("rasa.shared.core.trackers.DialogueStateTracker._undo_till_previous",
+        "rasa.shared.core.trackers.DialogueStateTracker._undo_till_previous_loop_execution",
+        "rasa.shared.core.trackers.DialogueStateTracker._first_loop_execution_or_unhappy_path")

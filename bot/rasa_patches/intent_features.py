@@ -33,5 +33,9 @@ def _create_X(self: classifier.LogisticRegressionClassifier,
     return vstack([sentence_features(message) for message in messages], format="csr")
 
 
-def install() -> None:
-    classifier.LogisticRegressionClassifier._create_X = _create_X
+RASA_VERSIONS = ("3.6.21",)  # checked against: its code and its tests (bot/rasa_patches)
+# What it replaces, what else of Rasa it relies on (bot/rasa_patches checks both at start).
+TARGETS = {"rasa.nlu.classifiers.logistic_regression_classifier."
+           "LogisticRegressionClassifier._create_X": _create_X}
+USES = ("rasa.shared.nlu.training_data.message.Message.get_dense_features",
+        "rasa.shared.nlu.training_data.features.Features.is_sparse")

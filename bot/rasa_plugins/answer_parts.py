@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.understanding.splitting import PARTS_KEY, answer_parts
+from bot.core.understanding.splitting import PARTS_KEY, answer_parts
 
 logger = logging.getLogger(__name__)
 MAX_PARTS = 20  # a longer message has its further parts read by the action, as before

@@ -33,5 +33,7 @@ def _get_possible_keys(self: RulePolicy, lookup: dict[str, Any],
     return stock_get_possible_keys(self, lookup, states[-reach:] if reach else [])
 
 
-def install() -> None:
-    RulePolicy._get_possible_keys = _get_possible_keys
+RASA_VERSIONS = ("3.6.21",)  # checked against: its code and its tests (bot/rasa_patches)
+# What it replaces, what else of Rasa it relies on (bot/rasa_patches checks both at start).
+TARGETS = {"rasa.core.policies.rule_policy.RulePolicy._get_possible_keys": _get_possible_keys}
+USES = ("rasa.core.policies.rule_policy.RulePolicy._rule_key_to_state",)
