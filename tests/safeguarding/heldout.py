@@ -1,6 +1,7 @@
-"""Scores on the blind held-out set (tests/data/safeguarding/heldout-2/): rules alone, the
-learned check alone, and the two combined as the portal runs them. (Set 1, heldout-1/, is
-development data now; its one blind scoring is in its README.)
+"""Scores on the blind held-out set (tests/data/safeguarding/heldout-3/): rules alone, the
+learned check alone, and the two combined as the portal runs them. (Sets 1 and 2,
+heldout-1/ and heldout-2/, are development data now; their blind scorings are in their
+READMEs.)
 
     .venv/bin/python -m tests.safeguarding.heldout      # writes results/safeguarding-heldout.md
 
@@ -23,7 +24,7 @@ from bot.core.safeguarding.learned import load_model
 from bot.core.vocabulary import CHILD_ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
-HELDOUT = ROOT / "tests" / "data" / "safeguarding" / "heldout-2" / "messages.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "safeguarding" / "heldout-3" / "messages.jsonl"
 REPORT = ROOT / "results" / "safeguarding-heldout.md"
 # The wording a writer used for a question -> the question slot it stands for.
 QUESTION_SLOTS = [
@@ -145,15 +146,17 @@ def report(found: dict) -> str:
         "# Safeguarding check on the blind held-out set",
         "",
         "Made by `make safeguarding-report` (`python -m tests.safeguarding.heldout`) from "
-        "`tests/data/safeguarding/heldout-2/`, blind set 2; how it was written and "
-        "labelled, blind, is in its README. The model's settings were fixed by "
-        "cross-validation on the training data before this set was first scored, and "
-        "nothing was changed after it: these figures measure, they were not tuned on. "
-        "Blind set 1 was scored once too, then used for development: its figures are in "
-        "`tests/data/safeguarding/heldout-1/README.md`.",
+        "`tests/data/safeguarding/heldout-3/`, blind set 3; how it was written and "
+        "labelled, blind, is in its README. The model's settings were fixed (by "
+        "cross-validation on the training data, and on set 2 for a model that had not "
+        "seen it) before this set was first scored, and nothing was changed after it: "
+        "these figures measure, they were not tuned on. Blind sets 1 and 2 were each "
+        "scored blind once too, then used for development: their figures are in their "
+        "READMEs under `tests/data/safeguarding/`.",
         "",
         f"Learned check: trained on {model.trained_on[:12]} (digest of "
-        f"`bot/core/safeguarding/training/`, the regression corpora and blind set 1); thresholds "
+        f"`bot/core/safeguarding/training/`, the regression corpora and blind sets 1 and 2); "
+        f"thresholds "
         f"{model.threshold} (sure) and {model.threshold_possible} (possible); "
         f"present-over-past factor {model.present_over_past}.",
         "",

@@ -105,9 +105,12 @@ async def test_must_not_flag_messages_raise_at_most_five_percent_flags(
     for n, (role, chunk) in enumerate(batches(messages)):
         family, responses, flags = await send_batch(client, store, alice, 1000 + n, role, chunk)
         flagged_texts = {f["text"] for f in flags}
+        urgent = {f["text"] for f in flags if f["level"] == "immediate"}
         false_flags += sorted(flagged_texts)
         for text, response in zip(chunk, responses, strict=True):
-            expected = 200 if text in flagged_texts else 503  # Rasa is down
+            # Rasa is down: only an urgent flag's help reply answers without it (a
+            # concern noted for the worker to read goes on to the next question).
+            expected = 200 if text in urgent else 503
             if response.status != expected:
                 problems.append(f"{response.status} (not {expected}) for {text!r}")
     rate = len(false_flags) / len(messages)

@@ -54,8 +54,9 @@ GOAL_QUESTIONS = frozenset({
 _PAYLOAD = re.compile(r"^/[a-z_]+(\{.*\})?$", re.DOTALL)
 # Nor is a bare number (a scale answer): it has no words to read. A child's low number
 # is flagged by its own rule (bot/portal/safeguarding.py).
+_NUMBER = r"(?:\d{1,2}(?:\.\d)?|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
 _JUST_A_NUMBER = re.compile(
-    r"^\W*(\d{1,2}|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
+    rf"^\W*(?:between\s+)?{_NUMBER}(?:\s*(?:or|to|-|and)\s*{_NUMBER})?"
     r"(\s*(/|out of)\s*(10|ten))?\W*$", re.IGNORECASE)
 # Questions that ask people to describe worries: harm told here is often past or known.
 WORRY_QUESTIONS = frozenset({

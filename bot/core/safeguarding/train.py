@@ -5,9 +5,10 @@
 
 Training data: every `training/*.jsonl` file here (one {"text", "label"} a line, label
 none, concern or immediate); the regression corpora in `tests/data/safeguarding`
-(must-flag lines as immediate, must-not lines as none); and the first blind set,
-`heldout-1/` (the messages both labellers agree on), which became development data once it
-had been scored. The second blind set, `heldout-2/`, is never read here: it measures.
+(must-flag lines as immediate, must-not lines as none); and blind sets 1 and 2,
+`heldout-1/` and `heldout-2/` (the messages both labellers agree on), which became
+development data once they had been scored. Blind set 3, `heldout-3/`, is never read here:
+it measures.
 
 Settings are chosen by 5-fold cross-validation on the training data alone:
 - `threshold`: the learned check flags as surely as a rule from this score; at most
@@ -33,9 +34,14 @@ HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 TRAINING = HERE / "training"
 CORPORA = ROOT / "tests" / "data" / "safeguarding"
-DEVELOPMENT_SET = CORPORA / "heldout-1" / "messages.jsonl"
+# Blind sets 1 and 2 are development data since their blind scorings (their READMEs);
+# set 3 (heldout-3/) measures and is never read here.
+DEVELOPMENT_SETS = [CORPORA / "heldout-1" / "messages.jsonl",
+                    CORPORA / "heldout-2" / "messages.jsonl"]
 SURE_FALSE_FLAGS = 0.03
-POSSIBLE_FALSE_FLAGS = 0.08
+# 0.12, not 0.08: chosen on blind set 2 once it became development data, with a model
+# that had not seen it (recall 197 -> 200 of 210, no more false flags): results/.
+POSSIBLE_FALSE_FLAGS = 0.12
 CONCERN_AS_IMMEDIATE = 0.08
 C = 16.0
 SEED = 7
@@ -63,13 +69,14 @@ def training_data() -> tuple[list[str], list[str], str]:
                     raise ValueError(f"{path.name}: unknown label {row['label']!r}")
                 texts.append(row["text"])
                 labels.append(row["label"])
-    raw = DEVELOPMENT_SET.read_bytes()
-    digest.update(DEVELOPMENT_SET.name.encode() + raw)
-    for line in raw.decode("utf-8").splitlines():
-        row = json.loads(line)
-        if row["labeller_a"] == row["labeller_b"]:
-            texts.append(row["text"])
-            labels.append(row["labeller_a"])
+    for development_set in DEVELOPMENT_SETS:
+        raw = development_set.read_bytes()
+        digest.update(development_set.parent.name.encode() + raw)
+        for line in raw.decode("utf-8").splitlines():
+            row = json.loads(line)
+            if row["labeller_a"] == row["labeller_b"]:
+                texts.append(row["text"])
+                labels.append(row["labeller_a"])
     for name, label in (("must_flag.txt", "immediate"), ("must_not_flag.txt", "none")):
         digest.update(name.encode() + (CORPORA / name).read_bytes())
         for line in _corpus_lines(name):
