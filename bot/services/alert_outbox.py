@@ -12,6 +12,7 @@ from bot.core.alert_routes import Route
 from bot.core.draft_map import iso
 from bot.database.models import Alert, Case, Flag, Respondent
 from bot.services.common import Common, _aware
+from bot.services.shapes import AlertJson, AlertTrailJson
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class AlertOutboxService(Common):
             alert.last_error = error
             alert.next_attempt_at = (now or self.clock()) + timedelta(seconds=retry_in_seconds)
 
-    async def alert_trail(self, case_id: str) -> dict[str, dict]:
+    async def alert_trail(self, case_id: str) -> dict[str, AlertTrailJson]:
         """Where each flag's alerts went and when, by flag id: `{"alerts": [...],
         "collapsed": bool}` (a flag that joined an earlier one's alerts shows those)."""
         async with self.sessions() as session:
@@ -131,7 +132,7 @@ class AlertOutboxService(Common):
             rows = await session.scalars(select(Alert).join(Flag, Alert.flag_id == Flag.id)
                                          .where(Flag.case_id == case_id)
                                          .order_by(Alert.created_at, Alert.channel))
-            by_flag: dict[str, list[dict]] = {}
+            by_flag: dict[str, list[AlertJson]] = {}
             for alert in rows:
                 by_flag.setdefault(alert.flag_id, []).append({
                     "channel": alert.channel, "address": alert.address, "event": alert.event,

@@ -13,6 +13,7 @@ from bot.core import draft_map
 from bot.core.draft_map import iso
 from bot.database.models import Answer, Item, Respondent, new_id, utcnow
 from bot.services.common import Closed, Common, NotFound
+from bot.services.shapes import AnswerJson
 
 _EARLIER = aliased(Answer)  # a respondent's other answers, beside the one being saved
 
@@ -23,7 +24,7 @@ class AnswersService(Common):
     async def save_answer(self, conversation_id: str, key: str, kind: str, question: str,
                           text: str, value: int | None = None, section: str | None = None,
                           category: str | None = None, house: str | None = None,
-                          parts: list[dict] | None = None) -> dict:
+                          parts: list[dict] | None = None) -> AnswerJson:
         """Insert or replace the answer to one question: the same call twice stores one."""
         fields = (kind, question, text, value, section, category, house,
                   json.dumps(parts) if parts else None)
@@ -34,7 +35,7 @@ class AnswersService(Common):
             return await self._save_answer(conversation_id, key, *fields)
 
     async def _save_answer(self, conversation_id, key, kind, question, text, value,
-                           section, category, house, parts) -> dict:
+                           section, category, house, parts) -> AnswerJson:
         async with self.sessions.begin() as session:
             respondent, answer, next_position = await self._answer_to_save(
                 session, conversation_id, key)
@@ -83,7 +84,7 @@ class AnswersService(Common):
                 Item.answer_id.not_in(select(Answer.id))))
             return result.rowcount > 0
 
-    async def answers(self, conversation_id: str) -> list[dict]:
+    async def answers(self, conversation_id: str) -> list[AnswerJson]:
         async with self.sessions() as session:
             respondent = await self._by_conversation(session, conversation_id)
             rows = await session.scalars(select(Answer).where(

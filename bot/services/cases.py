@@ -8,19 +8,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.vocabulary import OWNER, SHARING_KINDS, VIEWER
 from bot.database.models import Case, CaseAccess, Flag, Worker
 from bot.services.common import TEAM, Common, Conflict, NotFound, ReadOnly, kind_of
+from bot.services.shapes import AccessJson, CaseDetailJson, CaseJson, CaseTeamJson
 
 
 class CasesService(Common):
     """Cases, and who may see them."""
 
-    async def create_case(self, worker: Worker, reference: str, child_name: str) -> dict:
+    async def create_case(self, worker: Worker, reference: str, child_name: str) -> CaseJson:
         async with self.sessions.begin() as session:
             case = Case(reference=reference, child_name=child_name, created_by=worker.id)
             session.add(case)
             await session.flush()
             return self._case_json(case)
 
-    async def list_cases(self, worker: Worker) -> list[dict]:
+    async def list_cases(self, worker: Worker) -> list[CaseJson]:
         async with self.sessions() as session:
             cases = await session.scalars(
                 select(Case).where(self._visible_to(worker)).order_by(Case.created_at.desc())
@@ -28,7 +29,7 @@ class CasesService(Common):
             return [self._case_json(case) for case in cases]
 
     async def case_detail(self, worker: Worker, case_id: str,
-                          allowed: tuple[str, ...] = TEAM) -> dict:
+                          allowed: tuple[str, ...] = TEAM) -> CaseDetailJson:
         async with self.sessions() as session:
             case = await self._case_for(session, worker, case_id, allowed)
             respondents = await self._respondents(session, case.id)
@@ -49,7 +50,7 @@ class CasesService(Common):
                 Flag.case_id == case_id, Flag.acknowledged_at.is_(None)).limit(1))
             return access, f"as {access}: {'open flag' if open_flag else 'flagged case'}"
 
-    async def case_team(self, case_id: str) -> dict:
+    async def case_team(self, case_id: str) -> CaseTeamJson:
         """The owner's username and the viewers', for the case screen."""
         async with self.sessions() as session:
             owner = await session.scalar(select(Worker.username).join(
@@ -60,7 +61,7 @@ class CasesService(Common):
             return {"owner": owner, "viewers": list(viewers)}
 
     async def give_access(self, worker: Worker, case_id: str, username: str,
-                          role: str) -> dict:
+                          role: str) -> AccessJson:
         """Share the case with another worker ("viewer"), or hand it over ("owner"): the
         new owner changes it from now on and the former owner keeps reading it."""
         async with self.sessions.begin() as session:

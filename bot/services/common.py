@@ -13,6 +13,7 @@ from bot.core.alert_routes import Route
 from bot.core.draft_map import iso
 from bot.core.vocabulary import ADMINISTRATOR, OVERSIGHT_KINDS, OWNER, VIEWER, WORKER
 from bot.database.models import Alert, Answer, Case, CaseAccess, Flag, Item, Respondent, Worker
+from bot.services.shapes import AnswerJson, CaseJson, FlagJson, ItemJson, RespondentJson
 
 
 class NotFound(Exception):
@@ -120,12 +121,12 @@ class Common:
                 for contact in route.contacts]
 
     @staticmethod
-    def _case_json(case: Case) -> dict:
+    def _case_json(case: Case) -> CaseJson:
         return {"id": case.id, "reference": case.reference, "child_name": case.child_name,
                 "created_at": iso(case.created_at)}
 
     @staticmethod
-    def _respondent_json(respondent: Respondent, full: bool = True) -> dict:
+    def _respondent_json(respondent: Respondent, full: bool = True) -> RespondentJson:
         data = {"id": respondent.id, "role": respondent.role, "name": respondent.name,
                 "status": respondent.status, "submitted_at": iso(respondent.submitted_at),
                 "named_in_family_copy": bool(respondent.named_in_family_copy)}
@@ -135,21 +136,21 @@ class Common:
         return data
 
     @staticmethod
-    def _answer_json(answer: Answer) -> dict:
+    def _answer_json(answer: Answer) -> AnswerJson:
         return {"key": answer.question_key, "kind": answer.kind, "question": answer.question,
                 "text": answer.text, "value": answer.value, "section": answer.section,
                 "category": answer.category, "house": answer.house,
                 "private": bool(answer.private)}
 
     @staticmethod
-    def _flag_json(flag: Flag) -> dict:
+    def _flag_json(flag: Flag) -> FlagJson:
         return {"id": flag.id, "kind": "safeguarding", "respondent_id": flag.respondent_id,
                 "text": flag.text, "category": flag.category, "level": flag.level,
                 "created_at": iso(flag.created_at), "acknowledged_by": flag.acknowledged_by,
                 "acknowledged_at": iso(flag.acknowledged_at)}
 
     @staticmethod
-    def _item_json(item: Item) -> dict:
+    def _item_json(item: Item) -> ItemJson:
         return {"id": item.id, "respondent_id": item.respondent_id, "section": item.section,
                 "category": item.category, "house": item.house, "text": item.text,
                 "original_text": item.original_text, "question": item.question,

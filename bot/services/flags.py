@@ -11,6 +11,7 @@ from bot.core.alert_routes import Route
 from bot.core.vocabulary import OVERSIGHT_KINDS
 from bot.database.models import Case, Flag, Respondent, Worker, new_id
 from bot.services.common import LOOK, Common, NotFound, kind_of
+from bot.services.shapes import FlagJson, OpenFlagJson
 
 FLAG_REPEAT_MINUTES = 10  # the same words sent again (a retry) raise no second flag
 
@@ -20,7 +21,7 @@ class FlagsService(Common):
 
     async def raise_flag(self, respondent_id: str, category: str, text: str,
                          route: Route | None, level: str = "immediate",
-                         now: datetime | None = None) -> dict:
+                         now: datetime | None = None) -> FlagJson:
         """Store the flag and its alerts in one transaction, before anything else.
 
         `route` is where its alerts go (None: no alerts, as for a `concern`). While an
@@ -76,7 +77,7 @@ class FlagsService(Common):
             Flag.acknowledged_at.is_(None))) > 0
 
     async def set_flag_level(self, flag_id: str, level: str, route: Route | None,
-                             now: datetime | None = None) -> dict:
+                             now: datetime | None = None) -> FlagJson:
         """Change a flag's level; with a `route`, a flag that never alerted alerts now
         (or joins its person's open alerts)."""
         now = now or self.clock()
@@ -91,7 +92,7 @@ class FlagsService(Common):
                     await self._alert_or_join(session, flag, route, now)
             return self._flag_json(flag)
 
-    async def latest_flag(self, respondent_id: str, category: str) -> dict | None:
+    async def latest_flag(self, respondent_id: str, category: str) -> FlagJson | None:
         async with self.sessions() as session:
             flag = await session.scalar(select(Flag).where(
                 Flag.respondent_id == respondent_id, Flag.category == category)
@@ -99,7 +100,7 @@ class FlagsService(Common):
             return self._flag_json(flag) if flag is not None else None
 
     async def acknowledge_flag(self, worker: Worker, flag_id: str,
-                               now: datetime | None = None) -> dict:
+                               now: datetime | None = None) -> FlagJson:
         """The case's owner and viewers, and duty workers, managers and administrators."""
         async with self.sessions.begin() as session:
             flag = await session.get(Flag, flag_id)
@@ -110,7 +111,7 @@ class FlagsService(Common):
                 flag.acknowledged_by, flag.acknowledged_at = worker.username, now or self.clock()
             return self._flag_json(flag)
 
-    async def open_flags(self, worker: Worker) -> list[dict]:
+    async def open_flags(self, worker: Worker) -> list[OpenFlagJson]:
         """Open flags this worker may see, oldest first: their cases' (their own and
         those shared with them), or every case's for duty, managers and administrators."""
         query = (select(Flag, Case.reference, Respondent.name, Respondent.role)

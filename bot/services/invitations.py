@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.core.security import new_token, token_hash
 from bot.database.models import Respondent, Worker, utcnow
 from bot.services.common import CHANGE, Closed, Common, NotFound, _aware
+from bot.services.shapes import RespondentJson
 
 
 class InvitationsService(Common):
@@ -16,7 +17,7 @@ class InvitationsService(Common):
 
     async def create_invitation(
         self, worker: Worker, case_id: str, role: str, name: str, days: int
-    ) -> tuple[dict, str]:
+    ) -> tuple[RespondentJson, str]:
         token = new_token()
         async with self.sessions.begin() as session:
             case = await self._case_for(session, worker, case_id, CHANGE)

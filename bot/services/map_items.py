@@ -8,13 +8,14 @@ from bot.core import draft_map
 from bot.core.draft_map import AnswerView, iso
 from bot.database.models import Answer, Flag, Item, Respondent, Worker, utcnow
 from bot.services.common import CHANGE, TEAM, Common, NotFound
+from bot.services.shapes import DraftMapJson, ItemJson
 
 
 class MapService(Common):
     """The draft map and its items."""
 
     async def draft_map(self, worker: Worker, case_id: str,
-                        allowed: tuple[str, ...] = TEAM) -> dict:
+                        allowed: tuple[str, ...] = TEAM) -> DraftMapJson:
         """The map; `allowed=LOOK` lets duty, managers and administrators read a
         flagged case's map too (the caller audits why)."""
         async with self.sessions() as session:
@@ -40,7 +41,7 @@ class MapService(Common):
                     select(Flag).where(Flag.case_id == case.id).order_by(Flag.created_at))],
             }
 
-    async def update_item(self, worker: Worker, item_id: str, changes: dict) -> dict:
+    async def update_item(self, worker: Worker, item_id: str, changes: dict) -> ItemJson:
         async with self.sessions.begin() as session:
             item = await session.get(Item, item_id)
             if item is None:
