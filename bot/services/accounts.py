@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from bot.core.draft_map import iso
 from bot.core.security import hash_password, new_token, token_hash, verify_password
 from bot.core.vocabulary import ADMINISTRATOR, WORKER, WORKER_KINDS
 from bot.database.models import LoginToken, Worker, utcnow
-from bot.services.common import Common, _aware
+from bot.services.common import Common, _aware, kind_of
+from bot.services.shapes import WorkerJson
 
 
 class AccountsService(Common):
@@ -48,3 +50,10 @@ class AccountsService(Common):
             if row is None or _aware(row.expires_at) <= utcnow():
                 return None
             return await session.get(Worker, row.worker_id)
+
+    async def workers(self) -> list[WorkerJson]:
+        """Every worker, by username (the administrators' list of workers)."""
+        async with self.sessions() as session:
+            rows = await session.scalars(select(Worker).order_by(func.lower(Worker.username)))
+            return [{"id": w.id, "username": w.username, "is_admin": w.is_admin,
+                     "kind": kind_of(w), "created_at": iso(w.created_at)} for w in rows]

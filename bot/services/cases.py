@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.vocabulary import OWNER, SHARING_KINDS, VIEWER
-from bot.database.models import Case, CaseAccess, Flag, Worker
+from bot.database.models import Case, CaseAccess, Flag, Item, Respondent, Worker
 from bot.services.common import TEAM, Common, Conflict, NotFound, ReadOnly, kind_of
 from bot.services.shapes import AccessJson, CaseDetailJson, CaseJson, CaseTeamJson
 
@@ -116,3 +116,28 @@ class CasesService(Common):
         if other is None:
             raise Conflict(f"There is no worker called {username}.")
         return other
+
+    async def people_and_open_flags(self, case_ids: list[str]
+                                    ) -> tuple[list[Respondent], list[Flag]]:
+        """In one session, for a list of cases (the caller has them from `list_cases`):
+        their respondents, oldest first, and their open flags, oldest first."""
+        async with self.sessions() as session:
+            respondents = await session.scalars(select(Respondent).where(
+                Respondent.case_id.in_(case_ids)).order_by(Respondent.created_at))
+            flags = await session.scalars(select(Flag).where(
+                Flag.case_id.in_(case_ids), Flag.acknowledged_at.is_(None))
+                .order_by(Flag.created_at))
+            return list(respondents), list(flags)
+
+    async def case_of(self, model: type[Item] | type[Flag] | type[Respondent],
+                      object_id: str) -> str | None:
+        """The case an item, a flag or a respondent (an invitation) belongs to, or None
+        if there is no such thing; the caller checks the worker's access to that case."""
+        async with self.sessions() as session:
+            if model is Item:
+                return await session.scalar(select(Respondent.case_id).join(
+                    Item, Item.respondent_id == Respondent.id).where(Item.id == object_id))
+            if model is Flag:
+                return await session.scalar(select(Flag.case_id).where(Flag.id == object_id))
+            return await session.scalar(select(Respondent.case_id).where(
+                Respondent.id == object_id))
