@@ -17,7 +17,6 @@ from urllib.parse import parse_qsl, urlencode
 import segno
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.draft_map import iso, public
@@ -30,7 +29,7 @@ from bot.core.vocabulary import (
     WORKER,
     WORKER_KINDS,
 )
-from bot.database.models import Flag, Item, Respondent, Worker, utcnow
+from bot.database.models import Flag, Item, Respondent, utcnow
 from bot.portal import exports
 from bot.portal.templates import render
 from bot.services import audit, web_sessions
@@ -239,24 +238,19 @@ async def _people_and_flags(store, case_ids: list[str]) -> tuple[dict, dict]:
     flags: dict[str, list[dict]] = {case_id: [] for case_id in case_ids}
     if not case_ids:
         return people, flags
-    async with store.sessions() as session:
-        respondents = await session.scalars(select(Respondent).where(
-            Respondent.case_id.in_(case_ids)).order_by(Respondent.created_at))
-        names = {}
-        for r in respondents:
-            names[r.id] = exports.speaker_label({"name": r.name, "role": r.role})
-            people[r.case_id].append({
-                "id": r.id, "name": r.name, "role": r.role,
-                "role_words": exports.ROLE_LABELS.get(r.role, r.role),
-                "status": r.status,
-                "status_words": exports.PEOPLE_STATUS.get(r.status, r.status),
-                "link": _link_state(r)})
-        rows = await session.scalars(select(Flag).where(
-            Flag.case_id.in_(case_ids), Flag.acknowledged_at.is_(None))
-            .order_by(Flag.created_at))
-        for flag in rows:
-            flags[flag.case_id].append({"id": flag.id, "created_at": iso(flag.created_at),
-                                        "speaker": names.get(flag.respondent_id, "unknown")})
+    respondents, open_flags = await store.people_and_open_flags(case_ids)
+    names = {}
+    for r in respondents:
+        names[r.id] = exports.speaker_label({"name": r.name, "role": r.role})
+        people[r.case_id].append({
+            "id": r.id, "name": r.name, "role": r.role,
+            "role_words": exports.ROLE_LABELS.get(r.role, r.role),
+            "status": r.status,
+            "status_words": exports.PEOPLE_STATUS.get(r.status, r.status),
+            "link": _link_state(r)})
+    for flag in open_flags:
+        flags[flag.case_id].append({"id": flag.id, "created_at": iso(flag.created_at),
+                                    "speaker": names.get(flag.respondent_id, "unknown")})
     return people, flags
 
 
@@ -411,22 +405,11 @@ async def invite(request: Request, case_id: str) -> HTTPResponse:
                 expires=invitation["expires_at"][:10])
 
 
-async def _case_of(store, model, object_id: str) -> str | None:
-    async with store.sessions() as session:
-        if model is Item:
-            return await session.scalar(select(Respondent.case_id).join(
-                Item, Item.respondent_id == Respondent.id).where(Item.id == object_id))
-        if model is Flag:
-            return await session.scalar(select(Flag.case_id).where(Flag.id == object_id))
-        return await session.scalar(select(Respondent.case_id).where(
-            Respondent.id == object_id))
-
-
 async def _belongs(request: Request, model, object_id: str, case_id: str,
                    allowed: tuple[str, ...] = CHANGE) -> None:
     """The thing must be in this case, and the worker allowed to do this to the case
     (NotFound if they may not see it; ReadOnly if they may only read it)."""
-    if await _case_of(_store(request), model, object_id) != case_id:
+    if await _store(request).case_of(model, object_id) != case_id:
         raise NotFound
     await _store(request).case_detail(request.ctx.worker, case_id, allowed)
 
@@ -484,8 +467,7 @@ async def board(request: Request, case_id: str) -> HTTPResponse:
 
 
 async def _item_view(store, item: dict) -> dict:
-    async with store.sessions() as session:
-        person = await session.get(Respondent, item["respondent_id"])
+    person = await store.respondent(item["respondent_id"])
     label = exports.speaker_label({"name": person.name, "role": person.role})
     return item | {"speaker": label, "status_words": exports.STATUS_LABELS[item["status"]],
                    "edited": item["text"] != item["original_text"]}
@@ -610,17 +592,10 @@ async def export_json(request: Request, case_id: str) -> HTTPResponse:
 # Administration -----------------------------------------------------------------------
 
 
-async def _workers(store) -> list[dict]:
-    async with store.sessions() as session:
-        rows = await session.scalars(select(Worker).order_by(func.lower(Worker.username)))
-        return [{"id": w.id, "username": w.username, "is_admin": w.is_admin,
-                 "kind": kind_of(w), "created_at": iso(w.created_at)} for w in rows]
-
-
 async def _workers_page(request: Request, status: int = 200, problem: str | None = None,
                         username: str = "") -> HTTPResponse:
     return page(request, "worker_admin_workers.html", status=status, title="Workers",
-                workers=await _workers(_store(request)), problem=problem, username=username,
+                workers=await _store(request).workers(), problem=problem, username=username,
                 kinds=KIND_CHOICES)
 
 
