@@ -23,12 +23,15 @@ from bot.core.draft_map import AnswerView, iso
 from bot.core.security import hash_password, new_token, token_hash, verify_password
 from bot.core.vocabulary import (
     ADMINISTRATOR,
+    IMMEDIATE,
     OVERSIGHT_KINDS,
     OWNER,
     SHARING_KINDS,
     VIEWER,
     WORKER,
     WORKER_KINDS,
+    RespondentStatus,
+    Role,
 )
 from bot.database.models import (
     Alert,
@@ -201,11 +204,20 @@ class Store:
             return worker.id
 
     async def login(self, username: str, password: str, hours: int) -> tuple[str, datetime] | None:
+        worker = await self.authenticate(username, password)
+        return None if worker is None else await self.login_token(worker, hours)
+
+    async def authenticate(self, username: str, password: str) -> Worker | None:
+        """The worker with this username and password, or None (both failures take as long)."""
         async with self.sessions() as session:
             worker = await session.scalar(select(Worker).where(Worker.username == username))
         stored = worker.password_hash if worker else None
         if not await asyncio.to_thread(verify_password, stored, password) or worker is None:
             return None
+        return worker
+
+    async def login_token(self, worker: Worker, hours: int) -> tuple[str, datetime]:
+        """A new API bearer token for a signed-in worker, and when it expires."""
         token = new_token()
         expires_at = utcnow() + timedelta(hours=hours)
         async with self.sessions.begin() as session:
@@ -248,6 +260,7 @@ class Store:
     async def create_invitation(
         self, worker: Worker, case_id: str, role: str, name: str, days: int
     ) -> tuple[dict, str]:
+        role = Role(role).value  # ValueError for a role MapBot does not know
         token = new_token()
         async with self.sessions.begin() as session:
             case = await self._case_for(session, worker, case_id, CHANGE)
@@ -399,8 +412,8 @@ class Store:
             respondent = await session.get(Respondent, respondent_id)
             if respondent.started_at is None:
                 respondent.started_at = utcnow()
-            if respondent.status == "invited":
-                respondent.status = "in_progress"
+            if respondent.status == RespondentStatus.INVITED:
+                respondent.status = RespondentStatus.IN_PROGRESS.value
 
     async def record_messages(self, respondent_id: str, person_text: str,
                               bot_texts: list[str] | list[dict]) -> None:
@@ -508,7 +521,7 @@ class Store:
                 raise Closed  # a revoked link sends nothing to the map
             if respondent.submitted_at is None:
                 respondent.submitted_at = utcnow()
-                respondent.status = "submitted"
+                respondent.status = RespondentStatus.SUBMITTED.value
             return iso(respondent.submitted_at)
 
     # The map -------------------------------------------------------------------------
@@ -520,7 +533,7 @@ class Store:
         async with self.sessions() as session:
             case = await self._case_for(session, worker, case_id, allowed)
             respondents = await self._respondents(session, case.id)
-            sent = [r.id for r in respondents if r.status == "submitted"]
+            sent = [r.id for r in respondents if r.status == RespondentStatus.SUBMITTED]
             items = await session.scalars(select(Item).where(Item.respondent_id.in_(sent))
                                           .order_by(Item.created_at, Item.position))
             answers = await session.scalars(select(Answer).where(
@@ -547,7 +560,7 @@ class Store:
                 raise NotFound
             respondent = await session.get(Respondent, item.respondent_id)
             await self._case_for(session, worker, respondent.case_id, CHANGE)
-            if respondent.status != "submitted":
+            if respondent.status != RespondentStatus.SUBMITTED:
                 raise NotFound  # not on the map yet, so not the worker's to see
             for field in ("section", "category", "status", "text", "private"):
                 if field in changes:
@@ -557,7 +570,7 @@ class Store:
     # Safeguarding ----------------------------------------------------------------------
 
     async def raise_flag(self, respondent_id: str, category: str, text: str,
-                         route: Route | None, level: str = "immediate",
+                         route: Route | None, level: str = IMMEDIATE,
                          now: datetime | None = None) -> dict:
         """Store the flag and its alerts in one transaction, before anything else.
 
@@ -584,7 +597,7 @@ class Store:
     async def _alert_or_join(self, session: AsyncSession, flag: Flag, route: Route,
                              now: datetime) -> None:
         head = await self._open_head(session, flag.respondent_id, flag.id,
-                                     urgent_only=flag.level == "immediate")
+                                     urgent_only=flag.level == IMMEDIATE)
         if head is not None:
             flag.collapsed_into = head.id
             return
@@ -599,7 +612,7 @@ class Store:
             Flag.respondent_id == respondent_id, Flag.id != other_than,
             Flag.alert_step.is_not(None), Flag.collapsed_into.is_(None))
         if urgent_only:
-            query = query.where(Flag.level == "immediate")
+            query = query.where(Flag.level == IMMEDIATE)
         heads = await session.scalars(query)
         for head in heads:
             if await self._thread_open(session, head.id):
@@ -667,7 +680,7 @@ class Store:
             for head in heads:
                 urgent = await session.scalar(select(func.count()).select_from(Flag).where(
                     or_(Flag.id == head.id, Flag.collapsed_into == head.id),
-                    Flag.acknowledged_at.is_(None), Flag.level == "immediate"))
+                    Flag.acknowledged_at.is_(None), Flag.level == IMMEDIATE))
                 if urgent:
                     found.append(Head(head.id, head.alert_period, head.alert_step,
                                       _aware(head.alerted_at)))
