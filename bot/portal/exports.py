@@ -354,14 +354,16 @@ def _word_file(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
 class Format:
     content_type: str
     render: Callable[[dict, str, bool, str], bytes]  # (map, choice, links, case id)
+    words: str  # "The map as <words>" (the OpenAPI document)
     download: bool = True  # a file to save (Content-Disposition), else shown in the browser
 
 
 # format (the URL's and the file's suffix) -> how it is made and served
 FORMATS: dict[str, Format] = {
-    "docx": Format(WORD_TYPE, _word_file),
-    "html": Format("text/html; charset=utf-8", _print_page, download=False),
-    "json": Format("application/json", _json_file),
+    "docx": Format(WORD_TYPE, _word_file, "a Word document"),
+    "html": Format("text/html; charset=utf-8", _print_page, "a print-ready page",
+                   download=False),
+    "json": Format("application/json", _json_file, "JSON (mapbot.draft-map/1)"),
 }
 
 
