@@ -36,7 +36,7 @@ NOT_SAVED = {
 
 
 def audience(role: str) -> str:
-    return "child" if role in CHILD_ROLES else "adult"  # the detector's two audiences
+    return "child" if role in CHILD_ROLES else "adult"
 
 
 async def find(text: str, question: str | None) -> Assessment | None:
