@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.vocabulary import CHILD_AUDIENCES
+
 # Slot values that mean "asked, and deliberately left without an answer".
 SKIPPED = "__skipped__"
 DONE = "__done__"  # "no more" for the "anything else for this house?" questions
@@ -76,7 +78,7 @@ def child_order(first_house: str | None) -> list[str]:
 
 
 def form_for(audience: str | None) -> str:
-    return CHILD_FORM if audience in ("child", "young_person") else ADULT_FORM
+    return CHILD_FORM if audience in CHILD_AUDIENCES else ADULT_FORM
 
 
 def answer_key(slot: str, repeat: int) -> str:

@@ -11,13 +11,13 @@ from datetime import datetime, timezone
 
 from bot.core.understanding.people import parse_people
 from bot.core.understanding.splitting import split_answer
+from bot.core.vocabulary import ITEM_STATUSES  # noqa: F401 - named here for the map's users
 
 SCHEMA = "mapbot.draft-map/1"
 SECTIONS = ("worries", "working_well", "needs")
 CATEGORIES = ("harm", "danger", "complicating", "strength", "safety", "goal", "next_step")
 HOUSES = ("worries", "good_things", "dreams")
 HOUSE_SECTIONS = {"good_things": "working_well", "worries": "worries", "dreams": "needs"}
-ITEM_STATUSES = ("draft", "accepted", "rejected")
 ANSWER_KINDS = ("item", "network", "network_how", "scale", "scale_why", "scale_higher")
 
 

@@ -1,39 +1,156 @@
 """MapBot's words for people and states, in one place (shared by the portal and actions).
 
-Pure constants: no imports, so both Python environments can use them.
+Pure: only the standard library, and Python 3.10 too (the action server imports it), so
+the enums are `class X(str, Enum)`: each member *is* its stored and JSON string
+(`Role.PARENT == "parent"`), so the database and the API see the same values as before.
+
+Adding a role: one `Role` member and one `ROLE_FACTS` row here; its wording, where it
+differs from its audience's, goes in `actions/texts.yml` (README, "How it is built").
 """
 
 from __future__ import annotations
 
-# Who answers: each invitation has one of these roles.
-ROLES = ("parent", "carer", "network", "young_person", "child")
-# The roles that get the children's conversation (the three houses).
-CHILD_ROLES = ("young_person", "child")
+from dataclasses import dataclass
+from enum import Enum
 
+
+class _Word(str, Enum):
+    """A stored word: `str()`, f-strings and JSON give the bare value on every Python."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    __format__ = str.__format__
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(member.value for member in cls)
+
+
+# Who answers -------------------------------------------------------------------------------
+
+
+class Role(_Word):
+    """Each invitation has one of these roles."""
+
+    PARENT = "parent"
+    CARER = "carer"
+    NETWORK = "network"
+    YOUNG_PERSON = "young_person"
+    CHILD = "child"
+
+
+class Audience(_Word):
+    """Whose wording a person gets in `actions/texts.yml` (after their own role's)."""
+
+    ADULT = "adult"
+    YOUNG_PERSON = "young_person"
+    CHILD = "child"
+
+
+@dataclass(frozen=True)
+class RoleFacts:
+    audience: Audience  # children's audiences get the children's conversation (houses)
+    label: str  # how the screens and exports name them: "Pat (family network)"
+    choice: str  # the invitation form's words for the role
+
+
+# The one table of role facts; everything else derives from it.
+ROLE_FACTS: dict[Role, RoleFacts] = {
+    Role.PARENT: RoleFacts(Audience.ADULT, "parent", "Parent"),
+    Role.CARER: RoleFacts(Audience.ADULT, "carer", "Carer"),
+    Role.NETWORK: RoleFacts(Audience.ADULT, "family network",
+                            "Someone in the family's network"),
+    Role.YOUNG_PERSON: RoleFacts(Audience.YOUNG_PERSON, "young person",
+                                 "Young person (12 and over)"),
+    Role.CHILD: RoleFacts(Audience.CHILD, "child", "Child (under 12)"),
+}
+assert set(ROLE_FACTS) == set(Role), "every Role needs its ROLE_FACTS row"
+
+CHILD_AUDIENCES = (Audience.YOUNG_PERSON, Audience.CHILD)
+ROLES = Role.values()
+# The roles that get the children's conversation (the three houses).
+CHILD_ROLES = tuple(role.value for role, facts in ROLE_FACTS.items()
+                    if facts.audience in CHILD_AUDIENCES)
+ROLE_LABELS = {role.value: facts.label for role, facts in ROLE_FACTS.items()}
+ROLE_CHOICES = [(role.value, facts.choice) for role, facts in ROLE_FACTS.items()]
+
+
+def is_child(role: str | None) -> bool:
+    return role in CHILD_ROLES
 
 
 def audience_for(role: str) -> str:
-    """Whose wording a role gets in texts.yml: its own for children, else "adult"."""
-    return role if role in CHILD_ROLES else "adult"
+    """Whose wording a role gets in texts.yml: "adult", "child" or "young_person"."""
+    facts = ROLE_FACTS.get(role)  # type: ignore[call-overload]
+    return (facts.audience if facts else Audience.ADULT).value
+
+
+def role_label(role: str | None) -> str:
+    """"family network" for "network"; an unknown role as it is."""
+    facts = ROLE_FACTS.get(role)  # type: ignore[call-overload]
+    return facts.label if facts else (role or "")
+
+
+# States ------------------------------------------------------------------------------------
+
+
+class RespondentStatus(_Word):
+    INVITED = "invited"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class ItemStatus(_Word):
+    DRAFT = "draft"  # to review
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+RESPONDENT_STATUSES = RespondentStatus.values()
+ITEM_STATUSES = ItemStatus.values()
 
 
 # Safeguarding flag levels (bot/core/safeguarding/assess.py says when each applies).
-IMMEDIATE = "immediate"  # someone may be in danger now: help at once, duty alert
-CONCERN = "concern"  # harm described in an answer, past or already known
-FLAG_LEVELS = (IMMEDIATE, CONCERN)
+class FlagLevel(_Word):
+    IMMEDIATE = "immediate"  # someone may be in danger now: help at once, duty alert
+    CONCERN = "concern"  # harm described in an answer, past or already known
+
+
+IMMEDIATE = FlagLevel.IMMEDIATE.value
+CONCERN = FlagLevel.CONCERN.value
+FLAG_LEVELS = FlagLevel.values()
+
+
+# Workers -----------------------------------------------------------------------------------
+
 
 # Worker kinds (`mapbot worker add --duty|--manager|--admin`). Duty workers, managers and
 # administrators see every open flag and may open a flagged case's map, read-only
 # (audited with why); managers and administrators also share and hand over cases.
-WORKER = "worker"
-DUTY = "duty"
-MANAGER = "manager"
-ADMINISTRATOR = "administrator"
-WORKER_KINDS = (WORKER, DUTY, MANAGER, ADMINISTRATOR)
+class WorkerKind(_Word):
+    WORKER = "worker"
+    DUTY = "duty"
+    MANAGER = "manager"
+    ADMINISTRATOR = "administrator"
+
+
+WORKER = WorkerKind.WORKER.value
+DUTY = WorkerKind.DUTY.value
+MANAGER = WorkerKind.MANAGER.value
+ADMINISTRATOR = WorkerKind.ADMINISTRATOR.value
+WORKER_KINDS = WorkerKind.values()
 OVERSIGHT_KINDS = (DUTY, MANAGER, ADMINISTRATOR)
 SHARING_KINDS = (MANAGER, ADMINISTRATOR)
+
+
 # What a worker given a case may do: an owner changes it, a viewer reads it (and
 # acknowledges its flags).
-OWNER = "owner"
-VIEWER = "viewer"
-CASE_ROLES = (VIEWER, OWNER)
+class CaseRole(_Word):
+    VIEWER = "viewer"
+    OWNER = "owner"
+
+
+OWNER = CaseRole.OWNER.value
+VIEWER = CaseRole.VIEWER.value
+CASE_ROLES = CaseRole.values()

@@ -7,13 +7,11 @@ from functools import wraps
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, empty, json
 
-from bot.core.draft_map import CATEGORIES, ITEM_STATUSES, SECTIONS, iso, public
-from bot.core.vocabulary import CASE_ROLES, OVERSIGHT_KINDS, OWNER, ROLES
-from bot.portal import (
-    exports,
-    web,  # the Word and print makers are shared with the screens
-)
+from bot.core.draft_map import iso, public
+from bot.core.vocabulary import OVERSIGHT_KINDS, OWNER, ROLES
+from bot.portal import exports, inputs
 from bot.portal.errors import error, not_found, unauthorised
+from bot.portal.login_limits import sign_in
 from bot.portal.openapi import document
 from bot.services import audit
 from bot.services.store import LOOK, Conflict, NotFound, ReadOnly, kind_of
@@ -32,16 +30,6 @@ def _body(request: Request) -> dict | None:
     except Exception:  # noqa: BLE001 - any unreadable body is the client's mistake
         return None
     return body if isinstance(body, dict) else None
-
-
-def _text_field(body: dict, name: str, limit: int, lines: bool = False) -> str | None:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        return None
-    allowed = "\n\t" if lines else ""
-    if any((ord(char) < 32 or ord(char) == 127) and char not in allowed for char in value):
-        return None  # no control characters (nor line breaks in names and references)
-    return value.strip()
 
 
 def worker_required(handler):
@@ -74,23 +62,17 @@ async def openapi(request: Request) -> JSONResponse:
 
 @blueprint.post("/login")
 async def login(request: Request) -> JSONResponse:
-    body = _body(request)
-    username = _text_field(body or {}, "username", 150)
-    password = (body or {}).get("password")
-    if username is None or not isinstance(password, str) or len(password) > 1024:
+    body = _body(request) or {}
+    tried = await sign_in(request, body.get("username"), body.get("password"))
+    if tried.malformed:
         return error(422, "Please give a username and a password.")
-    settings, limiter = request.app.ctx.settings, request.app.ctx.login_limiter
-    address = request.remote_addr or request.ip
-    wait = limiter.wait_seconds(username, address)
-    if wait:
-        return error(429, f"Too many sign-in attempts. Please wait {wait} seconds and try "
-                          "again.", retry_after=wait)
-    result = await request.app.ctx.store.login(username, password, settings.login_hours)
-    if result is None:
-        limiter.failed(username, address)
+    if tried.wait:
+        return error(429, f"Too many sign-in attempts. Please wait {tried.wait} seconds and "
+                          "try again.", retry_after=tried.wait)
+    if tried.worker is None:
         return json(LOGIN_FAILED, status=401)
-    limiter.succeeded(username)
-    token, expires_at = result
+    token, expires_at = await request.app.ctx.store.login_token(
+        tried.worker, request.app.ctx.settings.login_hours)
     return json({"token": token, "expires_at": iso(expires_at)})
 
 
@@ -98,11 +80,10 @@ async def login(request: Request) -> JSONResponse:
 @worker_required
 async def create_case(request: Request) -> JSONResponse:
     body = _body(request) or {}
-    reference = _text_field(body, "reference", 100)
-    child_name = _text_field(body, "child_name", 100)
+    reference = inputs.words(body.get("reference"))
+    child_name = inputs.words(body.get("child_name"))
     if reference is None or child_name is None:
-        return error(422, "Please give a case reference and the child's name "
-                          "(each up to 100 characters).")
+        return error(422, inputs.CASE_ERROR)
     case = await request.app.ctx.store.create_case(request.ctx.worker, reference, child_name)
     await audit.record(request, "create", "case", case["id"])
     return json(case, status=201)
@@ -126,8 +107,8 @@ async def get_case(request: Request, case_id: str) -> JSONResponse:
 @worker_required
 async def invite(request: Request, case_id: str) -> JSONResponse:
     body = _body(request) or {}
-    role, name = body.get("role"), _text_field(body, "name", 100)
-    if role not in ROLES or name is None:
+    role, name = inputs.role(body.get("role")), inputs.words(body.get("name"))
+    if role is None or name is None:
         return error(422, f"Please give a role (one of {', '.join(ROLES)}) and a name.")
     settings = request.app.ctx.settings
     invitation, token = await request.app.ctx.store.create_invitation(
@@ -166,30 +147,12 @@ async def draft_map(request: Request, case_id: str) -> JSONResponse:
 @blueprint.patch("/items/<item_id:str>")
 @worker_required
 async def update_item(request: Request, item_id: str) -> JSONResponse:
-    body = _body(request)
-    changes = _item_changes(body)
+    changes = inputs.item_changes(_body(request))
     if changes is None:
-        return error(422, "Send any of section, category, status, text and private, with "
-                          "valid values.")
+        return error(422, inputs.ITEM_CHANGES_ERROR)
     item = await request.app.ctx.store.update_item(request.ctx.worker, item_id, changes)
     await audit.record(request, "edit", "item", item_id, changes=changes)
     return json(item)
-
-
-def _item_changes(body: dict | None) -> dict | None:
-    allowed = {"section": SECTIONS, "category": (*CATEGORIES, None), "status": ITEM_STATUSES,
-               "private": (True, False)}
-    if not body or set(body) - {"section", "category", "status", "text", "private"}:
-        return None
-    for field, values in allowed.items():
-        if field in body and body[field] not in values:
-            return None
-    if "text" in body and _text_field(body, "text", 4000, lines=True) is None:
-        return None
-    changes = dict(body)
-    if "text" in changes:
-        changes["text"] = changes["text"].strip()
-    return changes
 
 
 @blueprint.post("/flags/<flag_id:str>/acknowledge")
@@ -221,8 +184,9 @@ async def open_flags(request: Request) -> JSONResponse:
 @worker_required
 async def give_access(request: Request, case_id: str) -> JSONResponse:
     body = _body(request) or {}
-    username, role = _text_field(body, "username", 150), body.get("role")
-    if username is None or role not in CASE_ROLES:
+    username = inputs.words(body.get("username"), inputs.USERNAME_MAX)
+    role = inputs.case_role(body.get("role"))
+    if username is None or role is None:
         return error(422, "Please give a worker's username and a role: viewer (reads the "
                           "case) or owner (the case is handed over to them).")
     given = await request.app.ctx.store.give_access(request.ctx.worker, case_id, username,
@@ -240,10 +204,10 @@ async def take_access(request: Request, case_id: str, username: str) -> HTTPResp
     return empty(status=204)
 
 
-# Exports (bot/portal/exports.py): the same map for import into case records. ----------------
+# Exports: every format in the registry (bot/portal/exports.py), as the screens serve them.
 
 
-async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
+async def export(request: Request, case_id: str, kind: str) -> HTTPResponse:
     choice = exports.choice_from(request.args)
     if choice is None:
         return error(422, "Use ?only=accepted for the accepted items only, ?copy=family "
@@ -251,18 +215,17 @@ async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
     found = await request.app.ctx.store.draft_map(request.ctx.worker, case_id)
     await audit.record(request, "export", "map", case_id,
                        changes={"format": kind, "only": choice})
-    if kind == "docx":
-        return web.word_response(found, choice)
-    return web.print_response(found, choice, links=False, case_id=case_id)
+    return exports.response(kind, found, choice, links=False, case_id=case_id)
 
 
-@blueprint.get("/cases/<case_id:str>/map.docx")
-@worker_required
-async def map_docx(request: Request, case_id: str) -> HTTPResponse:
-    return await _export(request, case_id, "docx")
+def _exporter(kind: str):
+    async def handler(request: Request, case_id: str) -> HTTPResponse:
+        return await export(request, case_id, kind)
+
+    handler.__name__ = f"map_{kind}"
+    return worker_required(handler)
 
 
-@blueprint.get("/cases/<case_id:str>/map.html")
-@worker_required
-async def map_html(request: Request, case_id: str) -> HTTPResponse:
-    return await _export(request, case_id, "html")
+for _kind in exports.FORMATS:  # /api/v1/cases/{id}/map.docx, map.html, map.json
+    blueprint.add_route(_exporter(_kind), f"/cases/<case_id:str>/map.{_kind}",
+                        methods=["GET"], name=f"map_{_kind}")

@@ -1,4 +1,8 @@
-"""The reviewed map for the case record: a Word file and a print-ready page.
+"""The reviewed map for the case record: a Word file, a print-ready page and JSON.
+
+`FORMATS` is the one export registry: the API (`/api/v1/cases/{id}/map.<suffix>`) and the
+screens (`/cases/{id}/map.<suffix>`) both serve every format in it, with the same
+renderer. Adding a format is one renderer and one line there.
 
 Both are made from the contract's draft-map JSON (`Store.draft_map`), arranged the way
 a worker reads a map: the three columns with their finer parts, every item with who
@@ -13,14 +17,20 @@ exported. Scales, the network and flags are in both.
 from __future__ import annotations
 
 import io
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from docx import Document
 from docx.shared import Pt
+from sanic.response import HTTPResponse, raw
 
+from bot.core.draft_map import public
 from bot.core.family_copy import family_copy
+from bot.core.vocabulary import ROLE_LABELS, ItemStatus
+from bot.portal.templates import render
 
 COLUMN_TITLES = {
     "worries": "What are we worried about?",
@@ -36,8 +46,6 @@ PARTS = {
 UNSORTED = "Not sorted into a part yet"
 HOUSE_TITLES = {"good_things": "House of good things", "worries": "House of worries",
                 "dreams": "House of dreams"}
-ROLE_LABELS = {"parent": "parent", "carer": "carer", "network": "family network",
-               "young_person": "young person", "child": "child"}
 STATUS_LABELS = {"draft": "to review", "accepted": "accepted", "rejected": "rejected"}
 STATUS_CHOICES = {"draft": ("draft", "accepted"), "accepted": ("accepted",),
                   "family": ("accepted",)}
@@ -317,3 +325,54 @@ def _p(document, text: str, style: str | None = None):
 
 def _h(document, text: str, level: int):
     return document.add_heading(_xml(text), level=level)
+
+
+# The export registry ------------------------------------------------------------------
+
+
+def _print_page(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
+    """The print-ready page; `links` adds the screens' links between the versions."""
+    view = arrange(draft, choice)
+    page = render("worker_print.html", view=view, links=links, case_id=case_id,
+                  title=f"Map for {view.case['child_name']}", when=when)
+    return page.body
+
+
+def _json_file(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
+    shown = public(shaped(draft, choice))
+    if choice == "accepted":  # the draft and the family's copy are the map as it is
+        shown = shown | {"items": [item for item in shown["items"]
+                                   if item["status"] == ItemStatus.ACCEPTED]}
+    return json.dumps(shown, ensure_ascii=False, indent=2).encode()
+
+
+def _word_file(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
+    return to_docx(draft, choice)
+
+
+@dataclass(frozen=True)
+class Format:
+    content_type: str
+    render: Callable[[dict, str, bool, str], bytes]  # (map, choice, links, case id)
+    words: str  # "The map as <words>" (the OpenAPI document)
+    download: bool = True  # a file to save (Content-Disposition), else shown in the browser
+
+
+# format (the URL's and the file's suffix) -> how it is made and served
+FORMATS: dict[str, Format] = {
+    "docx": Format(WORD_TYPE, _word_file, "a Word document"),
+    "html": Format("text/html; charset=utf-8", _print_page, "a print-ready page",
+                   download=False),
+    "json": Format("application/json", _json_file, "JSON (mapbot.draft-map/1)"),
+}
+
+
+def response(kind: str, draft: dict, choice: str, links: bool, case_id: str) -> HTTPResponse:
+    """The map exported as `kind` (a key of FORMATS), ready to send."""
+    made = FORMATS[kind]
+    headers = {}
+    if made.download:
+        name = filename(draft["case"], choice, kind)
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return raw(made.render(draft, choice, links, case_id), content_type=made.content_type,
+               headers=headers)

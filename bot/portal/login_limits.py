@@ -1,4 +1,5 @@
-"""Slowing down password guessing: per account and per address, with backoff.
+"""Signing in, for the API and the screens alike, and slowing down password guessing:
+per account and per address, with backoff (`sign_in`, the only way in with a password).
 
 Unknown usernames are counted exactly like real ones, so the limiter says nothing about
 which accounts exist. In memory, per portal process: with several portals behind a load
@@ -11,6 +12,9 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from bot.portal import inputs
 
 FREE_FAILURES = 5  # per account, before the waits start
 MAX_WAIT_SECONDS = 15 * 60
@@ -57,3 +61,33 @@ class LoginLimiter:
         while hits and hits[0] <= now - ADDRESS_WINDOW_SECONDS:
             hits.popleft()
         return hits
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """How a sign-in went: `worker` signed in; else wait `wait` seconds (0: wrong
+    username or password, or `malformed` credentials that were never checked)."""
+
+    worker: Any = None
+    wait: int = 0
+    malformed: bool = False
+
+
+async def sign_in(request, username: Any, password: Any) -> SignIn:
+    """Check a username and password (the limits, then the password) for either door."""
+    username = inputs.words(username, inputs.USERNAME_MAX)
+    if (username is None or not isinstance(password, str)
+            or len(password) > inputs.PASSWORD_MAX):
+        return SignIn(malformed=True)
+    # One limiter for both doors: guesses through the API and the screens count together.
+    limiter: LoginLimiter = request.app.ctx.login_limiter
+    address = request.remote_addr or request.ip
+    wait = limiter.wait_seconds(username, address)
+    if wait:
+        return SignIn(wait=wait)
+    worker = await request.app.ctx.store.authenticate(username, password)
+    if worker is None:
+        limiter.failed(username, address)
+        return SignIn()
+    limiter.succeeded(username)
+    return SignIn(worker=worker)

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import copy
 
+from bot.core.draft_map import CATEGORIES, HOUSES, SECTIONS
+from bot.core.vocabulary import (
+    CASE_ROLES,
+    FLAG_LEVELS,
+    ITEM_STATUSES,
+    RESPONDENT_STATUSES,
+    ROLES,
+)
+from bot.portal.exports import FORMATS
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -41,6 +51,18 @@ _ONLY = {"name": "only", "in": "query", "required": False,
 _COPY = {"name": "copy", "in": "query", "required": False, "schema": {"enum": ["family"]}}
 
 
+def _export(kind: str) -> dict:
+    """`GET /api/v1/cases/{id}/map.<kind>`, for each format in the export registry."""
+    content_type = FORMATS[kind].content_type.split(";")[0]
+    body = (_MAP if content_type == "application/json" else {"type": "string"} | (
+        {} if content_type.startswith("text/") else {"format": "binary"}))
+    return {"get": {
+        "security": _BEARER, "parameters": [_path_param("id"), _ONLY, _COPY],
+        "responses": {"200": {"description": f"The map as {FORMATS[kind].words}",
+                              "content": {content_type: {"schema": body}}},
+                      **_AUTH_ERRORS, "422": _error("Unknown value of `only` or `copy`")}}}
+
+
 def _body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
@@ -52,29 +74,28 @@ _SCHEMAS = {
                             "created_at": _TIME}},
     "Respondent": {"type": "object", "required": ["id", "role", "name", "status"],
                    "properties": {"id": _STR, "role": _STR, "name": _STR,
-                                  "status": {"enum": ["invited", "in_progress", "submitted"]},
+                                  "status": {"enum": list(RESPONDENT_STATUSES)},
                                   "submitted_at": _NTIME}},
     "Item": {"type": "object",
              "required": ["id", "respondent_id", "section", "text", "original_text",
                           "question", "confidence", "status", "created_at"],
              "properties": {
                  "id": _STR, "respondent_id": _STR,
-                 "section": {"enum": ["worries", "working_well", "needs"]},
-                 "category": {"enum": ["harm", "danger", "complicating", "strength", "safety",
-                                       "goal", "next_step", None]},
-                 "house": {"enum": ["worries", "good_things", "dreams", None]},
+                 "section": {"enum": list(SECTIONS)},
+                 "category": {"enum": [*CATEGORIES, None]},
+                 "house": {"enum": [*HOUSES, None]},
                  "text": _STR, "original_text": _STR, "question": _STR,
                  "confidence": {"type": "number"},
-                 "status": {"enum": ["draft", "accepted", "rejected"]},
+                 "status": {"enum": list(ITEM_STATUSES)},
                  "private": {"type": "boolean"},
-                 "suggested_section": {"enum": ["worries", "working_well", "needs", None]},
+                 "suggested_section": {"enum": [*SECTIONS, None]},
                  "created_at": _TIME}},
     "Flag": {"type": "object",
              "required": ["id", "kind", "respondent_id", "text", "created_at",
                           "acknowledged_by", "acknowledged_at"],
              "properties": {"id": _STR, "kind": {"const": "safeguarding"},
                             "respondent_id": _STR, "text": _STR, "category": _STR,
-                            "level": {"enum": ["immediate", "concern"]},
+                            "level": {"enum": list(FLAG_LEVELS)},
                             "created_at": _TIME, "acknowledged_by": _NSTR,
                             "acknowledged_at": _NTIME}},
     "Message": {"type": "object", "required": ["text"],
@@ -141,7 +162,7 @@ OPENAPI = {
         "/api/v1/cases/{id}/invitations": {"post": {
             "security": _BEARER, "parameters": [_path_param("id")],
             "requestBody": _body({"type": "object", "required": ["role", "name"], "properties": {
-                "role": {"enum": ["parent", "carer", "network", "young_person", "child"]},
+                "role": {"enum": list(ROLES)},
                 "name": _WORDS}}),
             "responses": {"201": _json({"type": "object", "required": [
                 "id", "token", "url", "role", "name", "expires_at"], "properties": {
@@ -155,17 +176,7 @@ OPENAPI = {
             "security": _BEARER, "parameters": [_path_param("id"), _COPY],
             "responses": {"200": _json(_MAP), **_AUTH_ERRORS,
                           "422": _error("Unknown value of `copy`")}}},
-        "/api/v1/cases/{id}/map.docx": {"get": {
-            "security": _BEARER, "parameters": [_path_param("id"), _ONLY, _COPY],
-            "responses": {"200": {"description": "The map as a Word document", "content": {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
-                    "schema": {"type": "string", "format": "binary"}}}},
-                **_AUTH_ERRORS, "422": _error("Unknown value of `only` or `copy`")}}},
-        "/api/v1/cases/{id}/map.html": {"get": {
-            "security": _BEARER, "parameters": [_path_param("id"), _ONLY, _COPY],
-            "responses": {"200": {"description": "The map as a print-ready page", "content": {
-                "text/html": {"schema": {"type": "string"}}}},
-                **_AUTH_ERRORS, "422": _error("Unknown value of `only` or `copy`")}}},
+        **{f"/api/v1/cases/{{id}}/map.{kind}": _export(kind) for kind in FORMATS},
         "/api/v1/items/{id}": {"patch": {
             "security": _BEARER, "parameters": [_path_param("id")],
             "requestBody": _body({"type": "object", "minProperties": 1,
@@ -192,9 +203,9 @@ OPENAPI = {
             "security": _BEARER, "parameters": [_path_param("id")],
             "requestBody": _body({"type": "object", "required": ["username", "role"],
                                   "properties": {"username": _WORDS,
-                                                 "role": {"enum": ["viewer", "owner"]}}}),
+                                                 "role": {"enum": list(CASE_ROLES)}}}),
             "responses": {"201": _json({"type": "object", "properties": {
-                "case_id": _STR, "username": _STR, "role": {"enum": ["viewer", "owner"]}}},
+                "case_id": _STR, "username": _STR, "role": {"enum": list(CASE_ROLES)}}},
                 "Shared (viewer) or handed over (owner)"), **_AUTH_ERRORS,
                 "403": _error("Only the case's owner, a manager or an administrator"),
                 "409": _error("No such worker, or they own the case already"),

@@ -9,7 +9,6 @@ is not the worker's answers 404, whatever the URL.
 
 from __future__ import annotations
 
-import json as jsonlib
 from datetime import timezone
 from functools import wraps
 from urllib.parse import parse_qsl, urlencode
@@ -19,18 +18,24 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.draft_map import iso, public
+from bot.core.draft_map import iso
 from bot.core.vocabulary import (
-    CASE_ROLES,
+    ITEM_STATUSES,
     OVERSIGHT_KINDS,
     OWNER,
-    ROLES,
+    ROLE_CHOICES,
     SHARING_KINDS,
+    VIEWER,
     WORKER,
     WORKER_KINDS,
+    ItemStatus,
+    WorkerKind,
+    is_child,
+    role_label,
 )
 from bot.database.models import Flag, Item, Respondent, utcnow
-from bot.portal import exports
+from bot.portal import exports, inputs
+from bot.portal.login_limits import sign_in
 from bot.portal.templates import render
 from bot.services import audit, web_sessions
 from bot.services.store import CHANGE, LOOK, Conflict, NotFound, ReadOnly, kind_of
@@ -45,27 +50,27 @@ NOTICES = {
     "acknowledged": "The flag was acknowledged.",
     "worker_added": "The worker's account was made. They can sign in now.",
     "item_saved": "Saved.",
-    "bad_wording": "The new wording was empty or too long, so nothing changed.",
+    "bad_wording": "The new wording was empty, too long or had characters MapBot cannot "
+                   "keep (such as control characters), so nothing changed.",
     "shared": "Done: they can read this case now.",
     "handed_over": "Done: the case is theirs now. You can still read it.",
     "unshared": "Done: they can no longer see this case.",
 }
 KIND_CHOICES = [(WORKER, "Social worker (their own cases and cases shared with them)"),
-                ("duty", "Duty worker (also every open safeguarding flag)"),
-                ("manager", "Manager (as duty, and shares and hands over cases)"),
-                ("administrator", "Administrator (as manager, and workers and the audit log)")]
-CASE_ROLE_CHOICES = [("viewer", "Share it: they can read it and acknowledge flags"),
+                (WorkerKind.DUTY, "Duty worker (also every open safeguarding flag)"),
+                (WorkerKind.MANAGER, "Manager (as duty, and shares and hands over cases)"),
+                (WorkerKind.ADMINISTRATOR,
+                 "Administrator (as manager, and workers and the audit log)")]
+CASE_ROLE_CHOICES = [(VIEWER, "Share it: they can read it and acknowledge flags"),
                      (OWNER, "Hand it over: it becomes theirs, and you can still read it")]
 PERIOD_WORDS = {"office": "office hours", "out_of_hours": "out of hours"}
-ROLE_CHOICES = [("parent", "Parent"), ("carer", "Carer"),
-                ("network", "Someone in the family's network"),
-                ("young_person", "Young person (12 and over)"), ("child", "Child (under 12)")]
-SHOW_CHOICES = [("", "Every item"), ("draft", "To review"), ("accepted", "Accepted"),
-                ("rejected", "Rejected")]
-STATUS_ACTIONS = {"accept": "accepted", "reject": "rejected", "draft": "draft"}
-DONE_WORDS = {"accepted": "Accepted", "rejected": "Rejected", "draft": "Back to review"}
+SHOW_CHOICES = [("", "Every item"), (ItemStatus.DRAFT, "To review"),
+                (ItemStatus.ACCEPTED, "Accepted"), (ItemStatus.REJECTED, "Rejected")]
+STATUS_ACTIONS = {"accept": ItemStatus.ACCEPTED, "reject": ItemStatus.REJECTED,
+                  "draft": ItemStatus.DRAFT}
+DONE_WORDS = {ItemStatus.ACCEPTED: "Accepted", ItemStatus.REJECTED: "Rejected",
+              ItemStatus.DRAFT: "Back to review"}
 PRIVATE_ACTIONS = {"private": True, "not_private": False}
-MAX_TEXT = 4000
 
 
 # Plumbing -----------------------------------------------------------------------------
@@ -184,23 +189,17 @@ async def login(request: Request) -> HTTPResponse:
     if not web_sessions.csrf_ok(_form(request, web_sessions.CSRF_FIELD),
                                 request.cookies.get(web_sessions.LOGIN_COOKIE)):
         return _login_page(request, 403, "The sign-in form had expired. Please try again.")
-    username = (_form(request, "username") or "").strip()[:150]
-    password = (_form(request, "password") or "")[:1024]
-    # The same limiter as the API's sign-in: guesses through either count together.
-    limiter = request.app.ctx.login_limiter
-    address = request.remote_addr or request.ip
-    wait = limiter.wait_seconds(username, address)
-    if wait:
-        minutes = max(1, (wait + 59) // 60)
+    username = (_form(request, "username") or "").strip()
+    tried = await sign_in(request, username, _form(request, "password") or "")
+    if tried.wait:
+        minutes = max(1, (tried.wait + 59) // 60)
         return _login_page(request, 429, f"Too many tries. Please wait {minutes} "
                                          f"minute{'s' if minutes > 1 else ''} and try again, "
-                                         "or ask an administrator.", username)
-    worker = await web_sessions.authenticate(store, username, password) if username else None
+                                         "or ask an administrator.", username[:150])
+    worker = tried.worker
     if worker is None:
-        limiter.failed(username, address)
         return _login_page(request, 401, "That username and password do not match an "
-                                         "account.", username)
-    limiter.succeeded(username)
+                                         "account.", username[:150])
     await web_sessions.end_expired(store, settings)
     await web_sessions.end(store, request.cookies.get(web_sessions.COOKIE))
     session_id, _ = await web_sessions.start(store, worker)
@@ -244,7 +243,7 @@ async def _people_and_flags(store, case_ids: list[str]) -> tuple[dict, dict]:
         names[r.id] = exports.speaker_label({"name": r.name, "role": r.role})
         people[r.case_id].append({
             "id": r.id, "name": r.name, "role": r.role,
-            "role_words": exports.ROLE_LABELS.get(r.role, r.role),
+            "role_words": role_label(r.role),
             "status": r.status,
             "status_words": exports.PEOPLE_STATUS.get(r.status, r.status),
             "link": _link_state(r)})
@@ -274,17 +273,15 @@ async def new_case_form(request: Request) -> HTTPResponse:
                 reference="", child_name="")
 
 
-def _field(request: Request, name: str, limit: int) -> str | None:
-    value = (_form(request, name) or "").strip()
-    if not value or len(value) > limit or "\x00" in value:
-        return None
-    return value
+def _field(request: Request, name: str, limit: int = inputs.NAME_MAX) -> str | None:
+    """A one-line form field, by the API's rule (bot/portal/inputs.py)."""
+    return inputs.words(_form(request, name), limit)
 
 
 @blueprint.post("/cases")
 @signed_in()
 async def create_case(request: Request) -> HTTPResponse:
-    reference, child_name = _field(request, "reference", 100), _field(request, "child_name", 100)
+    reference, child_name = _field(request, "reference"), _field(request, "child_name")
     if reference is None or child_name is None:
         return page(request, "worker_new_case.html", status=422, title="New case",
                     problem="Please give a case reference and the child's first name "
@@ -324,8 +321,9 @@ async def case_page(request: Request, case_id: str) -> HTTPResponse:
 @blueprint.post("/cases/<case_id:str>/access")
 @signed_in()
 async def give_access(request: Request, case_id: str) -> HTTPResponse:
-    username, role = _field(request, "username", 150), _form(request, "role")
-    if username is None or role not in CASE_ROLES:
+    username = _field(request, "username", inputs.USERNAME_MAX)
+    role = inputs.case_role(_form(request, "role"))
+    if username is None or role is None:
         return await _case_page(request, case_id, status=422,
                                 access_problem="Please give a worker's username and choose "
                                                "whether to share or hand over the case.",
@@ -384,8 +382,8 @@ async def flag_link(request: Request, flag_id: str) -> HTTPResponse:
 @signed_in()
 async def invite(request: Request, case_id: str) -> HTTPResponse:
     store, settings = _store(request), _settings(request)
-    role, name = _form(request, "role"), _field(request, "name", 100)
-    if role not in ROLES or name is None:
+    role, name = inputs.role(_form(request, "role")), _field(request, "name")
+    if role is None or name is None:
         return await _case_page(request, case_id, status=422,
                                 problem="Please choose who they are and give their name "
                                         "(up to 100 characters).",
@@ -400,8 +398,7 @@ async def invite(request: Request, case_id: str) -> HTTPResponse:
     return page(request, "worker_invited.html", title=f"Invitation for {name}", case=case,
                 invitation=invitation, url=url,
                 qr=qr.svg_data_uri(scale=5, border=2, dark="#000", light="#fff"),
-                child=role in ("child", "young_person"),
-                role_words=exports.ROLE_LABELS.get(role, role),
+                child=is_child(role), role_words=role_label(role),
                 expires=invitation["expires_at"][:10])
 
 
@@ -455,7 +452,7 @@ async def board(request: Request, case_id: str) -> HTTPResponse:
     access, why = await store.access(request.ctx.worker, case_id)
     view = exports.arrange(draft, "all")
     counts = {status: sum(1 for item in view.items if item["status"] == status)
-              for status in ("draft", "accepted", "rejected")}
+              for status in ITEM_STATUSES}
     chosen = _board_filter(request.args)
     _filtered(view, chosen)
     await audit.record(request, "view", "map", case_id, why=why)
@@ -474,24 +471,20 @@ async def _item_view(store, item: dict) -> dict:
 
 
 def _item_changes(request: Request) -> dict | None:
+    """The board's buttons as the API's item changes, checked by the same schema."""
     action = _form(request, "action")
     if action in STATUS_ACTIONS:
-        return {"status": STATUS_ACTIONS[action]}
+        return inputs.item_changes({"status": STATUS_ACTIONS[action].value})
     if action in PRIVATE_ACTIONS:
-        return {"private": PRIVATE_ACTIONS[action]}
+        return inputs.item_changes({"private": PRIVATE_ACTIONS[action]})
     if action == "move":
         place = _form(request, "place") or ""
         if place not in exports.move_choices():
             return None
         section, _, category = place.partition(":")
-        return {"section": section, "category": category or None}
+        return inputs.item_changes({"section": section, "category": category or None})
     if action == "edit":
-        text = (_form(request, "text") or "").strip()
-        if not text or len(text) > MAX_TEXT or any(
-                (ord(char) < 32 or ord(char) == 127) and char not in "\n\t\r"
-                for char in text):
-            return None
-        return {"text": text}
+        return inputs.item_changes({"text": inputs.form_text(_form(request, "text"))})
     return None
 
 
@@ -536,22 +529,10 @@ async def acknowledge(request: Request, case_id: str, flag_id: str) -> HTTPRespo
     return _see_other(f"/cases/{case_id}/board?done=acknowledged#flags")
 
 
-# Exports ------------------------------------------------------------------------------
+# Exports: every format in the registry (bot/portal/exports.py), as the API serves them.
 
 
-def word_response(draft: dict, choice: str) -> HTTPResponse:
-    name = exports.filename(draft["case"], choice, "docx")
-    return raw(exports.to_docx(draft, choice), content_type=exports.WORD_TYPE,
-               headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def print_response(draft: dict, choice: str, links: bool, case_id: str) -> HTTPResponse:
-    view = exports.arrange(draft, choice)
-    return render("worker_print.html", view=view, links=links, case_id=case_id,
-                  title=f"Map for {view.case['child_name']}", when=exports.when)
-
-
-async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
+async def export(request: Request, case_id: str, kind: str) -> HTTPResponse:
     choice = exports.choice_from(request.args)
     if choice is None:
         return error_page(request, 422, "Choose a version",
@@ -559,34 +540,27 @@ async def _export(request: Request, case_id: str, kind: str) -> HTTPResponse:
     draft = await _store(request).draft_map(request.ctx.worker, case_id)
     await audit.record(request, "export", "map", case_id,
                        changes={"format": kind, "only": choice})
-    if kind == "docx":
-        return word_response(draft, choice)
-    if kind == "json":
-        name = exports.filename(draft["case"], "family" if choice == "family" else "draft",
-                                "json")
-        shown = public(exports.shaped(draft, choice))
-        return raw(jsonlib.dumps(shown, ensure_ascii=False, indent=2).encode(),
-                   content_type="application/json",
-                   headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return print_response(draft, choice, links=True, case_id=case_id)
+    return exports.response(kind, draft, choice, links=True, case_id=case_id)
 
 
-@blueprint.get("/cases/<case_id:str>/map.docx")
-@signed_in()
-async def export_word(request: Request, case_id: str) -> HTTPResponse:
-    return await _export(request, case_id, "docx")
+def _exporter(kind: str):
+    async def handler(request: Request, case_id: str) -> HTTPResponse:
+        return await export(request, case_id, kind)
+
+    handler.__name__ = f"export_{kind}"
+    return signed_in()(handler)
+
+
+for _kind in exports.FORMATS:  # /cases/{id}/map.docx, map.html, map.json
+    blueprint.add_route(_exporter(_kind), f"/cases/<case_id:str>/map.{_kind}",
+                        methods=["GET"], name=f"export_{_kind}")
 
 
 @blueprint.get("/cases/<case_id:str>/print")
 @signed_in()
 async def export_print(request: Request, case_id: str) -> HTTPResponse:
-    return await _export(request, case_id, "html")
-
-
-@blueprint.get("/cases/<case_id:str>/map.json")
-@signed_in()
-async def export_json(request: Request, case_id: str) -> HTTPResponse:
-    return await _export(request, case_id, "json")
+    """The print-ready page's older address (the board links to it)."""
+    return await export(request, case_id, "html")
 
 
 # Administration -----------------------------------------------------------------------
@@ -620,7 +594,7 @@ async def add_worker(request: Request) -> HTTPResponse:
         return await _workers_page(request, 422, "The two passwords are not the same.",
                                    username)
     # The kind list; the older "administrator" tick box still means an administrator.
-    kind = "administrator" if _form(request, "is_admin") == "yes" else (
+    kind = WorkerKind.ADMINISTRATOR.value if _form(request, "is_admin") == "yes" else (
         _form(request, "kind") or WORKER)
     if kind not in WORKER_KINDS:
         return await _workers_page(request, 422, "Please choose what kind of worker they "

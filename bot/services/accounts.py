@@ -32,11 +32,20 @@ class AccountsService(Common):
             return worker.id
 
     async def login(self, username: str, password: str, hours: int) -> tuple[str, datetime] | None:
+        worker = await self.authenticate(username, password)
+        return None if worker is None else await self.login_token(worker, hours)
+
+    async def authenticate(self, username: str, password: str) -> Worker | None:
+        """The worker with this username and password, or None (both failures take as long)."""
         async with self.sessions() as session:
             worker = await session.scalar(select(Worker).where(Worker.username == username))
         stored = worker.password_hash if worker else None
         if not await asyncio.to_thread(verify_password, stored, password) or worker is None:
             return None
+        return worker
+
+    async def login_token(self, worker: Worker, hours: int) -> tuple[str, datetime]:
+        """A new API bearer token for a signed-in worker, and when it expires."""
         token = new_token()
         expires_at = utcnow() + timedelta(hours=hours)
         async with self.sessions.begin() as session:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.core.security import new_token, token_hash
+from bot.core.vocabulary import Role
 from bot.database.models import Respondent, Worker, utcnow
 from bot.services.common import CHANGE, Closed, Common, NotFound, _aware
 from bot.services.shapes import RespondentJson
@@ -18,6 +19,7 @@ class InvitationsService(Common):
     async def create_invitation(
         self, worker: Worker, case_id: str, role: str, name: str, days: int
     ) -> tuple[RespondentJson, str]:
+        role = Role(role).value  # ValueError for a role MapBot does not know
         token = new_token()
         async with self.sessions.begin() as session:
             case = await self._case_for(session, worker, case_id, CHANGE)

@@ -10,16 +10,15 @@ opens nothing).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sanic import Request
 from sanic.response import HTTPResponse
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from bot.config import Settings
-from bot.core.security import new_token, token_hash, verify_password
+from bot.core.security import new_token, token_hash
 from bot.core.security_compare import secrets_match
 from bot.database.models import WebSession, Worker, utcnow
 from bot.services.store import Store
@@ -41,16 +40,6 @@ class WebUser:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-async def authenticate(store: Store, username: str, password: str) -> Worker | None:
-    """The worker with this username and password, or None (both failures take as long)."""
-    async with store.sessions() as session:
-        worker = await session.scalar(select(Worker).where(Worker.username == username))
-    stored = worker.password_hash if worker else None
-    if not await asyncio.to_thread(verify_password, stored, password) or worker is None:
-        return None
-    return worker
 
 
 async def start(store: Store, worker: Worker) -> tuple[str, str]:

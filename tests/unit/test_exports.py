@@ -12,7 +12,7 @@ from docx import Document
 from sqlalchemy import select
 
 from bot.database.models import Worker
-from bot.portal import exports, web
+from bot.portal import exports
 from bot.services.store import Store
 
 PARENT, CHILD, CARER = "p" * 32, "c" * 32, "k" * 32
@@ -204,7 +204,8 @@ def test_move_choices_cover_every_part():
 
 
 def test_print_page_has_the_three_columns_and_escapes_words(draft):
-    response = web.print_response(draft, "draft", links=False, case_id=draft["case"]["id"])
+    response = exports.response("html", draft, "draft", links=False,
+                                case_id=draft["case"]["id"])
     page = response.body.decode()
     columns = re.findall(r'<section class="print-column[^"]*"[^>]*>\s*<h2[^>]*>([^<]+)</h2>',
                          page)
@@ -218,7 +219,7 @@ def test_print_page_has_the_three_columns_and_escapes_words(draft):
 
 
 def test_print_page_accepted_only(draft):
-    page = web.print_response(draft, "accepted", links=False, case_id="x").body.decode()
+    page = exports.response("html", draft, "accepted", links=False, case_id="x").body.decode()
     assert "His dad hit him last year" in page and "It could happen again" not in page
 
 
