@@ -20,42 +20,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 import yaml
 
 from bot.config import ROOT, Settings
 from bot.operations.stack import Stack, free_port, service_env, train
+from tests.database_fixtures import postgres_database, postgres_server
 
 WORKER_PASSWORD = "correct horse battery staple"
 # Where the stack's safeguarding alert emails go: a real SMTP server the tests run.
 ALERT_INBOX = "safeguarding-inbox@example.org"
 
 
-def _fresh_postgres(server_url: str, name: str) -> str:
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_postgres(server_url: str, name: str) -> None:
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    server = os.environ.get("MAPBOT_TEST_POSTGRES_URL")
-    if not server:
+    """The portal's database and Rasa's tracker database (tests/database_fixtures.py)."""
+    server = postgres_server()
+    if server is None:
         folder = tmp_path_factory.mktemp("db")
         yield f"sqlite:///{folder / 'mapbot.db'}", f"sqlite:///{folder / 'trackers.db'}"
         return
-    suffix = secrets.token_hex(4)
-    names = [f"mapbot_e2e_{suffix}", f"mapbot_e2e_trackers_{suffix}"]
-    urls = [_fresh_postgres(server, name) for name in names]
-    yield urls[0], urls[1]
-    for name in names:
-        _drop_postgres(server, name)
+    with postgres_database(server, "mapbot_e2e") as portal, \
+            postgres_database(server, "mapbot_e2e_trackers") as trackers:
+        yield portal, trackers
 
 
 class Mailbox:
