@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 
 from bot.core.alert_routes import Contact, first, legacy_chain
-from bot.database.models import utcnow
 from bot.services.alerts import AlertSender
 from bot.services.store import FLAG_REPEAT_MINUTES
 from tests.services.safeguarding.safeguarding_support import (
@@ -154,13 +153,23 @@ async def test_webhook_answering_500_is_retried_with_backoff_until_delivered_onc
         store, settings, sender, family, webhook, smtp):
     webhook.status = 500
     await raise_flag(store, settings, family)
+    # The back-off is measured from the moment the sender recorded the failure (the time
+    # it passed to the store), not from whenever the test looks: no wall-clock margin.
+    failed_at = []
+    record_failure = store.alert_failed
+
+    async def alert_failed(alert_id, error, retry_in_seconds, now=None):
+        failed_at.append(now)
+        await record_failure(alert_id, error, retry_in_seconds, now=now)
+
+    store.alert_failed = alert_failed
     await sender.tick()
 
     (alert,) = [a for a in await all_alerts(store) if a.channel == "webhook"]
     assert alert.delivered_at is None and alert.attempts == 1
     assert "500" in alert.last_error
-    first_wait = alert.next_attempt_at.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
-    assert timedelta(seconds=2) < first_wait <= timedelta(seconds=6)
+    first_wait = alert.next_attempt_at.replace(tzinfo=None) - failed_at[-1].replace(tzinfo=None)
+    assert first_wait == timedelta(seconds=5)
     assert len(smtp.mails) == 1  # the other channel is not held up
 
     await sender.tick()  # not due yet: the back-off holds it
@@ -170,8 +179,8 @@ async def test_webhook_answering_500_is_retried_with_backoff_until_delivered_onc
     await sender.tick()
     (alert,) = [a for a in await all_alerts(store) if a.channel == "webhook"]
     assert alert.delivered_at is None and alert.attempts == 2
-    second_wait = alert.next_attempt_at.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
-    assert second_wait > first_wait + timedelta(seconds=2)  # the back-off grows
+    second_wait = alert.next_attempt_at.replace(tzinfo=None) - failed_at[-1].replace(tzinfo=None)
+    assert second_wait == timedelta(seconds=10)  # the back-off doubles
 
     webhook.status = 200
     await make_due(store)
