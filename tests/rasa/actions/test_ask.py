@@ -47,6 +47,31 @@ async def test_asks_in_the_words_for_this_person(slot: str, who: str, domain) ->
     assert first.slots == {"simpler": False, "last_asked": slot}
 
 
+# `test_asks_in_the_words_for_this_person` compares with the catalogue rendered by the
+# same code the actions use; these are the words themselves, for a sample.
+ASKED = [
+    ("like_child", "parent", "What do you like about Ellie? What are they good at?"),
+    ("worried_about", "carer", "What are you worried about for Ellie?"),
+    ("good_life", "child", "What is good in your life?"),
+    ("good_life", "young_person", "What's good in your life right now?"),
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("slot", "who", "words"), ASKED)
+async def test_asks_these_words(slot: str, who: str, words: str, domain) -> None:
+    turn = await _ask(slot, domain, who, last_asked=slot)
+    assert turn.texts == [words]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("slot", [s for s in ADULT_ORDER if s in child_order(None)])
+async def test_a_question_for_both_is_put_to_a_child_in_other_words(slot: str, domain) -> None:
+    child = await _ask(slot, domain, "child", last_asked=slot, scale_value=6.0)
+    adult = await _ask(slot, domain, "parent", last_asked=slot, scale_value=6.0)
+    assert child.texts and adult.texts and child.texts != adult.texts
+
+
 @pytest.mark.asyncio
 async def test_the_child_and_the_young_person_get_different_words(domain) -> None:
     child = await _ask("good_life", domain, "child", last_asked="good_life")

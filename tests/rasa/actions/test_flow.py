@@ -411,6 +411,40 @@ async def test_say_actions_say_their_text(action, who, domain) -> None:
     assert action.name() == f"action_say_{action.key}"
 
 
+# The test above compares with the catalogue through the same renderer the actions use;
+# these are the words themselves, written out, for a sample: a broken catalogue or renderer
+# that gave everyone the same (or no) words would pass the comparison alone.
+SAID = [
+    ("ready", "parent", "Are you ready to start?"),
+    ("ready", "child", "Are you ready?"),
+    ("already_sent", "parent", "Your answers have already been sent to your social worker. "
+     "If you want to add something, please tell your social worker."),
+    ("already_sent", "child",
+     "You have sent your answers. If you want to say more, tell your social worker."),
+    ("not_ready", "child",
+     "That's OK. You can come back any time. Just say hello when you are ready."),
+    ("stopped", "young_person", "OK, we have stopped. Your answers so far are saved. When "
+     "you want to carry on, open the same link and say hello."),
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("key", "who", "words"), SAID)
+async def test_say_actions_say_these_words(key, who, words, domain) -> None:
+    [action] = [cls() for cls in flow.SAY_ACTIONS if cls().key == key]
+    turn = await run_action(action, make_tracker(who=who), domain)
+    assert turn.texts == [words]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("action", [cls() for cls in flow.SAY_ACTIONS],
+                         ids=lambda a: a.name())
+async def test_say_actions_speak_to_a_child_in_other_words(action, domain) -> None:
+    child = await run_action(action, make_tracker(who="child"), domain)
+    adult = await run_action(action, make_tracker(who="parent"), domain)
+    assert child.texts and adult.texts and child.texts != adult.texts
+
+
 def test_the_tracker_defaults_are_what_the_tests_assume() -> None:
     tracker = make_tracker()
     assert (tracker.get_slot("name"), tracker.get_slot("child_name")) == (NAME, CHILD_NAME)

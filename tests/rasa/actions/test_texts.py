@@ -16,6 +16,9 @@ ACTIONS_DIR = Path(flow.__file__).parent
 ADULTS_ONLY = {"name_choice", "name_yes", "name_no"}
 VALUES = {"name": "Sam", "child_name": "Ellie", "scale_value": 6, "old_text": "He likes Lego"}
 CATALOGUE = texts.catalogue()
+# Said in the same words to a child and an adult, on purpose (short and plain already);
+# every other entry has a child's version of its own.
+SAME_FOR_EVERYONE = {"hello_again", "pick_to_change", "safe_now", "safe_now_yes"}
 
 
 def _strings(node: ast.AST) -> set[str]:
@@ -143,6 +146,24 @@ def test_optional_parts_render_for_everyone_or_no_one(slot: str, who: str) -> No
         assert not PLACEHOLDER.search(text), text
 
 
+@pytest.mark.parametrize(("key", "who", "words"), [
+    ("ready", "parent", "Are you ready to start?"),
+    ("ready", "child", "Are you ready?"),
+    ("already_sent", "child",
+     "You have sent your answers. If you want to say more, tell your social worker."),
+])
+def test_say_renders_these_words(key: str, who: str, words: str) -> None:
+    role, audience = PEOPLE[who]
+    assert texts.say(key, role, audience, VALUES)[0] == words
+
+
+def test_every_say_entry_for_a_child_differs_from_the_adults() -> None:
+    same = [key for key in sorted(CATALOGUE["say"]) if key not in ADULTS_ONLY
+            and texts.say(key, "child", "child", VALUES)[0]
+            == texts.say(key, "parent", "adult", VALUES)[0]]
+    assert same == sorted(SAME_FOR_EVERYONE), same
+
+
 def test_the_child_and_the_young_person_are_asked_differently() -> None:
     child = texts.question("good_life", "ask", "child", "child", VALUES)
     young = texts.question("good_life", "ask", "young_person", "young_person", VALUES)
@@ -151,7 +172,9 @@ def test_the_child_and_the_young_person_are_asked_differently() -> None:
 
 def test_questions_name_the_child_by_name() -> None:
     text = texts.question("like_child", "ask", "parent", "adult", VALUES)
-    assert "Ellie" in text
+    assert text == "What do you like about Ellie? What are they good at?"
+    assert texts.question("good_life", "ask", "child", "child", VALUES) == (
+        "What is good in your life?")
 
 
 @pytest.mark.parametrize("key", ["working_well", "worries", "needs", "good_things",
