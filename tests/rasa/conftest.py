@@ -25,7 +25,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import portal as portal_module
 from actions import texts
 from actions.portal import Portal, PortalError
-from bot.core.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS
+from bot.core.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS, parts_problem
+from bot.portal.rasa_client import clean_text
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_FILE = ROOT / "domain.yml"
@@ -209,13 +210,16 @@ def ask(slot: str, part: str, who: str, **values: Any) -> str | None:
 # The portal ---------------------------------------------------------------------------
 
 def answer_problem(key: str, body: dict[str, Any]) -> str | None:
-    """The checks of bot/portal/internal.py `_answer_problem` (422 when one fails)."""
+    """The checks of bot/portal/internal.py `_answer_problem` (422 when one fails); the
+    fake is held to the real endpoint's recorded answers by test_fake_portal.py."""
     checks = [
         (len(key) <= 80, "key too long"),
         (body.get("kind") in ANSWER_KINDS, "kind"),
-        (isinstance(body.get("question"), str), "question"),
-        (isinstance(body.get("text"), str) and body["text"].strip() != "", "text"),
+        (isinstance(body.get("question"), str) and _storable(body["question"]), "question"),
+        (isinstance(body.get("text"), str) and body["text"].strip() != ""
+         and _storable(body["text"]), "text"),
         (body.get("value") is None or (isinstance(body["value"], int)
+                                       and not isinstance(body["value"], bool)
                                        and 0 <= body["value"] <= 10), "value"),
         (body.get("section") in (*SECTIONS, None), "section"),
         (body.get("category") in (*CATEGORIES, None), "category"),
@@ -224,7 +228,19 @@ def answer_problem(key: str, body: dict[str, Any]) -> str | None:
          "an item needs a section or a house"),
     ]
     wrong = [name for ok, name in checks if not ok]
-    return f"Invalid answer: {', '.join(wrong)}." if wrong else None
+    if wrong:
+        return f"Invalid answer: {', '.join(wrong)}."
+    problem = parts_problem(body["text"], body.get("parts"))
+    return f"Invalid answer: {problem}." if problem else None
+
+
+def _storable(text: str) -> bool:
+    return clean_text(text) == text
+
+
+def _portal_error(status: int, message: str) -> PortalError:
+    """As the real client raises it for the endpoint's JSON error body."""
+    return PortalError(f"{status}: {({'error': message})}")
 
 
 _ANSWER_FIELDS = ("kind", "question", "text", "value", "section", "category", "house")
@@ -242,7 +258,9 @@ class FakePortal:
     def add_conversation(self, conversation_id: str, *, role: str, name: str,
                          child_name: str) -> None:
         self.conversations[conversation_id] = {"role": role, "name": name,
-                                               "child_name": child_name, "status": "started"}
+                                               "child_name": child_name,
+                                               # the chat opened it before any action
+                                               "status": "in_progress"}
         self.stored.setdefault(conversation_id, {})
 
     def add_answer(self, key: str, text: str, *, kind: str = "item",
@@ -263,16 +281,18 @@ class FakePortal:
 
     def _known(self, conversation_id: str) -> dict[str, Any]:
         if conversation_id not in self.conversations:
-            raise PortalError("404: {'error': 'Not found.'}")
+            raise _portal_error(404, "Not found.")
         return self.conversations[conversation_id]
 
     def _open(self, conversation_id: str) -> None:
         if self._known(conversation_id)["status"] == "submitted":
-            raise PortalError("409: {'error': 'These answers were already sent.'}")
+            raise _portal_error(409, "These answers were already sent, or the link was "
+                                     "closed.")
 
     async def conversation(self, conversation_id: str) -> dict:
         self.calls.append(("conversation", conversation_id))
-        return dict(self._known(conversation_id))
+        found = self._known(conversation_id)
+        return {name: found[name] for name in ("role", "name", "child_name", "status")}
 
     async def answers(self, conversation_id: str) -> list[dict]:
         self.calls.append(("answers", conversation_id))
@@ -285,9 +305,11 @@ class FakePortal:
         self._open(conversation_id)
         problem = answer_problem(key, body)
         if problem:
-            raise PortalError(f"422: {problem}")
+            raise _portal_error(422, problem)
         row = self.stored[conversation_id].setdefault(key, {"key": key})  # keeps its place
+        private = row.pop("private", False)  # last, as the endpoint answers
         row.update({name: body.get(name) for name in _ANSWER_FIELDS})
+        row["private"] = private
         return copy.deepcopy(row)
 
     async def remove(self, conversation_id: str, key: str) -> bool:

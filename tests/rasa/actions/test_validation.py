@@ -125,7 +125,7 @@ async def test_each_question_is_filed_where_the_map_needs_it(
     stored = fake_portal.saved()[key]  # the fake also checks the endpoint would accept it
     assert stored == {"key": key, "kind": kind, "question": ask(slot, "ask", who, scale_value=6),
                       "text": text, "value": None, "section": section,
-                      "category": category, "house": house}
+                      "category": category, "house": house, "private": False}
 
 
 # Skips and non-answers ---------------------------------------------------------------------
