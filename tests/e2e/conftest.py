@@ -11,9 +11,6 @@ import asyncio
 import email
 import email.policy
 import os
-import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +21,8 @@ import pytest
 import yaml
 
 from bot.config import ROOT, Settings
-from bot.operations.stack import Stack, free_port, service_env, train
+from bot.operations.stack import Stack, free_port, local_settings, running, train
+from bot.operations.stack import add_worker as add_account
 from tests.database_fixtures import postgres_database, postgres_server
 
 WORKER_PASSWORD = "correct horse battery staple"
@@ -70,35 +68,25 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture(scope="session")
-def stack(databases, mailbox, tmp_path_factory) -> Iterator[Stack]:
-    portal_port = free_port()
-    settings = Settings(
-        port=portal_port, database_url=databases[0], tracker_database_url=databases[1],
-        rasa_url=f"http://127.0.0.1:{free_port()}", action_port=free_port(),
-        action_secret=secrets.token_urlsafe(32), internal_secret=secrets.token_urlsafe(32),
-        rasa_jwt_secret=secrets.token_urlsafe(32),
+def stack(databases, mailbox) -> Iterator[Stack]:
+    """The three services as production runs them, started as the benchmark starts them
+    (bot/operations/stack.py `running`)."""
+    settings = local_settings(
+        databases[0], databases[1],
         smtp_host="127.0.0.1", smtp_port=mailbox[1], smtp_from="mapbot@example.org",
-        alert_email_to=ALERT_INBOX, alert_poll_seconds=0.5,
-    )
+        alert_email_to=ALERT_INBOX, alert_poll_seconds=0.5)
     # One folder per run: generated config and logs of parallel runs must not mix.
     logs = ROOT / "tests" / "artifacts" / "logs" / f"run-{os.getpid()}"
     train(settings, log=logs / "train.log")
-    services = Stack(settings, logs)
-    services.start()
-    try:
-        services.wait_healthy()
-        add_worker(settings, "worker1")
-        add_worker(settings, "worker2")
+    with running(settings, logs) as services:
+        add_worker(services.settings, "worker1")
+        add_worker(services.settings, "worker2")
         yield services
-    finally:
-        services.stop()
 
 
 def add_worker(settings: Settings, username: str, *kind: str) -> None:
     """Through the real command line, as an administrator would (`kind`: "--duty"...)."""
-    subprocess.run([sys.executable, "-m", "bot.operations.cli", "worker", "add", username,
-                    "--password-stdin", *kind], input=WORKER_PASSWORD + "\n", text=True,
-                   check=True, cwd=ROOT, env=service_env(settings), capture_output=True)
+    add_account(settings, username, WORKER_PASSWORD, *kind)
 
 
 @dataclass
