@@ -48,7 +48,7 @@ run: setup
 	$(PORTAL_VENV)/bin/mapbot run
 
 lint: setup
-	$(PORTAL_VENV)/bin/ruff check bot actions tests
+	$(PORTAL_VENV)/bin/ruff check bot actions tests bench
 
 test: test-setup
 	bash tests/run_all.sh
@@ -65,7 +65,7 @@ safeguarding-model: setup
 
 # Its figures on the blind held-out set (results/safeguarding-heldout.md). Never tune on them.
 safeguarding-report: setup
-	$(PORTAL_VENV)/bin/python -m tests.safeguarding.heldout
+	$(PORTAL_VENV)/bin/python -m tests.services.safeguarding.heldout
 
 # Trains both assistants from scratch and plays FAMILIES concurrent conversations against
 # each; results in bench/results/ and the README's "Benchmark" section (5 to 15 minutes).

@@ -17,7 +17,7 @@ SECTION_OF_INTENT = {"inform_strength": "working_well", "inform_worry": "worries
                      "inform_need": "needs"}
 HOUSE_OF_SECTION = {"working_well": "good_things", "worries": "worries", "needs": "dreams"}
 SECTION_OF_HOUSE = {house: section for section, house in HOUSE_OF_SECTION.items()}
-# Measured with tests/nlu_eval (see README, "Understanding answers").
+# Measured with tests/rasa/nlu_eval (see README, "Understanding answers").
 CONFIDENCE_THRESHOLD = 0.6
 
 

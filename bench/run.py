@@ -3,9 +3,9 @@
 1. Train MapBot's model from scratch into a temporary folder (`rasa train --force`, the
    command `bot.operations.stack.train` runs), and make and train the stock assistant
    (`rasa init --no-prompt` in a temporary folder): both timed.
-2. Start MapBot's three services (`bot.operations.stack.Stack`) on free ports with fresh SQLite
-   databases, time start to healthy, add a worker through the CLI, then a case and an
-   invitation per family through the API.
+2. Start MapBot's three services (`bot.operations.stack.running`, as the end-to-end tests
+   start them) on free ports with fresh SQLite databases, time start to healthy, add a
+   worker through the CLI, then a case and an invitation per family through the API.
 3. Play N concurrent families through whole parent conversations over
    `POST /api/v1/chat/{token}/messages`, timing every turn, while sampling the memory of
    each service's process tree.
@@ -47,10 +47,12 @@ from bot.operations.stack import (
     MODEL_NAME,
     RASA_BIN,
     Stack,
+    add_worker,
     free_port,
+    local_settings,
     model_dir,
+    running,
     service_env,
-    with_secrets,
 )
 
 DEFAULT_OUT = ROOT / "bench" / "results"
@@ -132,15 +134,6 @@ def rasa_env() -> dict[str, str]:
     return env
 
 
-def distinct_ports(count: int) -> list[int]:
-    ports: list[int] = []
-    while len(ports) < count:
-        port = free_port()
-        if port not in ports:
-            ports.append(port)
-    return ports
-
-
 def wait_for(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -210,13 +203,6 @@ def reuse_models(kept: Path, work: Path) -> tuple[Path, Path]:
 
 # MapBot -------------------------------------------------------------------------------------
 
-def add_worker(settings: Settings, password: str) -> None:
-    """Through the real command line, as an administrator would."""
-    subprocess.run([sys.executable, "-m", "bot.operations.cli", "worker", "add", WORKER,
-                    "--password-stdin"], input=password + "\n", text=True, check=True,
-                   cwd=ROOT, env=service_env(settings), capture_output=True, timeout=120)
-
-
 def invite_families(settings: Settings, password: str, count: int) -> list[str]:
     """One case per family and one parent invitation in it; their chat tokens."""
     tokens = []
@@ -275,26 +261,32 @@ class Side:
                 "memory": self.sampler.summary()}
 
 
-def start_mapbot(settings: Settings, work: Path, args, guard: Guard) -> Side:
-    """MapBot's three services on fresh databases, timed to healthy; a worker, and a case
-    and an invitation per family of every round; the warm-up played."""
-    stack = Stack(settings, work / "logs" / "mapbot")
+def start_mapbot(settings: Settings, work: Path, args, guard: Guard,
+                 scope: contextlib.ExitStack) -> Side:
+    """MapBot's three services on fresh databases, started as the end-to-end tests start
+    them (bot/operations/stack.py `running`, stopped when `scope` closes), timed to
+    healthy; a worker, and a case and an invitation per family of every round; the
+    warm-up played."""
     sampler = MemorySampler().start()
+
+    def watch(stack: Stack) -> None:
+        for name, process in stack.processes.items():
+            guard.add(process)
+            sampler.watch(name, process.pid)
+
     started = time.monotonic()
-    stack.start()
-    for name, process in stack.processes.items():
-        guard.add(process)
-        sampler.watch(name, process.pid)
     try:
-        stack.wait_healthy(timeout=args.healthy_timeout)
+        stack = scope.enter_context(running(settings, work / "logs" / "mapbot",
+                                            healthy_timeout=args.healthy_timeout,
+                                            started=watch))
     except (TimeoutError, RuntimeError):
-        for text in stack.logs():
+        for text in Stack(settings, work / "logs" / "mapbot").logs():
             say(text)
         raise
     healthy = time.monotonic() - started
     say(f"MapBot healthy after {healthy:.1f} s; adding a worker, cases and invitations")
     password = secrets.token_urlsafe(18)
-    add_worker(settings, password)
+    add_worker(settings, WORKER, password)
     tokens = invite_families(settings, password, args.warmup + args.rounds * args.families)
     base = f"http://127.0.0.1:{settings.port}"
     if args.warmup:
@@ -442,18 +434,16 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="mapbot-bench-"))
     logs = work / "logs"
     guard = Guard()
+    scope = contextlib.ExitStack()  # MapBot's services, stopped before the guard's cleanup
     load_start = os.getloadavg()
     failed = True  # until it ends well or is interrupted: then the folder goes
     try:
-        portal, rasa, actions = distinct_ports(3)
-        # Every shared secret random for this run, as `mapbot run` does.
-        settings = with_secrets(Settings(
-            port=portal, database_url=f"sqlite:///{work / 'mapbot.db'}",
-            tracker_database_url=f"sqlite:///{work / 'trackers.db'}",
-            rasa_url=f"http://127.0.0.1:{rasa}", action_port=actions,
+        # Free ports, every shared secret random for this run, as the tests have them.
+        settings = local_settings(
+            f"sqlite:///{work / 'mapbot.db'}", f"sqlite:///{work / 'trackers.db'}",
             model_dir=str(work / "model"),
             # MAPBOT_RASA_PATCHES=off: MapBot on stock Rasa (its channel and tracker store).
-            rasa_patches=rasa_patches_on(os.environ.get("MAPBOT_RASA_PATCHES"))))
+            rasa_patches=rasa_patches_on(os.environ.get("MAPBOT_RASA_PATCHES")))
         say(f"working in {work}; load average {load_start[0]:.2f}")
         if args.reuse_models:
             project, stock_model = reuse_models(args.reuse_models, work)
@@ -466,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
                 "now rasa init --no-prompt (trains)")
             project, stock_model, stock_training = init_stock(work, logs, args, guard)
             say(f"stock assistant made and trained in {stock_training:.1f} s")
-        sides = [start_mapbot(settings, work, args, guard),
+        sides = [start_mapbot(settings, work, args, guard, scope),
                  start_stock(project, stock_model, work, args, guard)]
         play_rounds(sides, args)
         for side in sides:
@@ -519,7 +509,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not stop the cleanup
-        guard.cleanup()
+        try:
+            scope.close()
+        finally:
+            guard.cleanup()
         if args.keep or failed:
             say(f"kept {work} (models, databases, logs)")
         else:

@@ -13,8 +13,17 @@ fi
 
 step() { printf '\n== %s\n' "$*"; }
 
+# tests/ mirrors bot/. The Rasa environment runs tests/rasa (actions, rasa_plugins,
+# rasa_patches; nlu_eval once the model is trained); the portal environment runs the rest.
+# tests/count_tests.py fails when a test folder is in neither list, or in both.
+RASA_TESTS=(tests/rasa)
+PORTAL_TESTS=(tests/core tests/database tests/services tests/portal tests/operations tests/e2e)
+
+step "every test folder is collected by exactly one step"
+.venv/bin/python tests/count_tests.py "${RASA_TESTS[@]}" "${PORTAL_TESTS[@]}" > /dev/null
+
 step "ruff"
-.venv/bin/ruff check bot actions tests
+.venv/bin/ruff check bot actions tests bench
 
 step "rasa data validate --fail-on-warnings"
 .venv-rasa/bin/rasa data validate --fail-on-warnings --quiet
@@ -22,8 +31,8 @@ step "rasa data validate --fail-on-warnings"
 step "the learned safeguarding check matches its training data"
 .venv-rasa/bin/python -m bot.core.safeguarding.train --check
 
-step "action unit tests (Rasa environment)"
-.venv-rasa/bin/python -m pytest tests/actions -q -p no:cacheprovider
+step "actions, Rasa plugins and patches (Rasa environment)"
+.venv-rasa/bin/python -m pytest "${RASA_TESTS[@]}" --ignore=tests/rasa/nlu_eval -q -p no:cacheprovider
 
 step "train the model (skipped when the training data is unchanged)"
 .venv/bin/mapbot train
@@ -38,13 +47,15 @@ step "rasa test: conversations replayed against the model (MapBot's Rasa patches
   --model models/mapbot.tar.gz --out results/core --fail-on-prediction-errors --quiet
 
 step "NLU routing on held-out answers (results/nlu-routing.md)"
-.venv-rasa/bin/python -m pytest tests/nlu_eval -q -p no:cacheprovider
+.venv-rasa/bin/python -m pytest tests/rasa/nlu_eval -q -p no:cacheprovider
 
 step "benchmark at tiny size (2 families each side): proves it works, asserts no times"
-.venv/bin/ruff check bench
 .venv/bin/python -m bench.run --families 2 --rounds 2 --out tests/artifacts/bench
 
 database=SQLite
 [[ -n "${MAPBOT_TEST_POSTGRES_URL:-}" ]] && database=PostgreSQL
-step "unit, portal and end-to-end tests (database: $database)"
-.venv/bin/python -m pytest tests/unit tests/portal tests/safeguarding tests/e2e -q -p no:cacheprovider
+step "core, database, services, portal, operations and end-to-end tests (database: $database)"
+.venv/bin/python -m pytest "${PORTAL_TESTS[@]}" -q -p no:cacheprovider
+
+step "test functions (a parametrized test counts once)"
+.venv/bin/python tests/count_tests.py "${RASA_TESTS[@]}" "${PORTAL_TESTS[@]}"

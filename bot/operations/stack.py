@@ -1,4 +1,5 @@
-"""Starting and stopping the three services: used by `mapbot run` and by the tests.
+"""Starting and stopping the three services: used by `mapbot run`, the end-to-end tests
+and the benchmark (`local_settings`, `running`, `add_worker`: the one way they start them).
 
 The portal runs from `.venv` (Python 3.11); the Rasa server and the action server run
 from `.venv-rasa` (Python 3.10). Each gets its settings through its environment.
@@ -20,7 +21,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -398,3 +400,51 @@ class Stack:
     def logs(self) -> Iterator[str]:
         for path in sorted(self.log_dir.glob("*.log")):
             yield f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}"
+
+
+# A whole local stack, for the end-to-end tests and the benchmark ------------------------------
+
+
+def distinct_ports(count: int) -> list[int]:
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
+def local_settings(portal_database: str, tracker_database: str, **changes) -> Settings:
+    """Settings for a stack of this machine's own: the portal, one Rasa server and its
+    action server on free ports of 127.0.0.1, every shared secret random for this run."""
+    portal, rasa, actions = distinct_ports(3)
+    return with_secrets(replace(Settings(
+        port=portal, database_url=portal_database, tracker_database_url=tracker_database,
+        rasa_url=f"http://127.0.0.1:{rasa}", action_port=actions), **changes))
+
+
+def add_worker(settings: Settings, username: str, password: str, *kind: str,
+               timeout: float = 120) -> None:
+    """A worker account through the real command line, as an administrator would make one
+    (`kind`: "--duty", ...)."""
+    subprocess.run([sys.executable, "-m", "bot.operations.cli", "worker", "add", username,
+                    "--password-stdin", *kind], input=password + "\n", text=True,
+                   check=True, cwd=ROOT, env=service_env(settings), capture_output=True,
+                   timeout=timeout)
+
+
+@contextmanager
+def running(settings: Settings, log_dir: Path, *, healthy_timeout: float = 180,
+            started: Callable[[Stack], None] | None = None) -> Iterator[Stack]:
+    """The services started and healthy (`started` is called between the two, with the
+    processes running: the benchmark watches them from then on); stopped at the end,
+    also on an error or Ctrl-C."""
+    stack = Stack(settings, log_dir)
+    try:
+        stack.start()
+        if started is not None:
+            started(stack)
+        stack.wait_healthy(timeout=healthy_timeout)
+        yield stack
+    finally:
+        stack.stop()

@@ -11,51 +11,36 @@ import asyncio
 import email
 import email.policy
 import os
-import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 import yaml
 
 from bot.config import ROOT, Settings
-from bot.operations.stack import Stack, free_port, service_env, train
+from bot.operations.stack import Stack, free_port, local_settings, running, train
+from bot.operations.stack import add_worker as add_account
+from tests.database_fixtures import postgres_database, postgres_server
 
 WORKER_PASSWORD = "correct horse battery staple"
 # Where the stack's safeguarding alert emails go: a real SMTP server the tests run.
 ALERT_INBOX = "safeguarding-inbox@example.org"
 
 
-def _fresh_postgres(server_url: str, name: str) -> str:
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_postgres(server_url: str, name: str) -> None:
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    server = os.environ.get("MAPBOT_TEST_POSTGRES_URL")
-    if not server:
+    """The portal's database and Rasa's tracker database (tests/database_fixtures.py)."""
+    server = postgres_server()
+    if server is None:
         folder = tmp_path_factory.mktemp("db")
         yield f"sqlite:///{folder / 'mapbot.db'}", f"sqlite:///{folder / 'trackers.db'}"
         return
-    suffix = secrets.token_hex(4)
-    names = [f"mapbot_e2e_{suffix}", f"mapbot_e2e_trackers_{suffix}"]
-    urls = [_fresh_postgres(server, name) for name in names]
-    yield urls[0], urls[1]
-    for name in names:
-        _drop_postgres(server, name)
+    with postgres_database(server, "mapbot_e2e") as portal, \
+            postgres_database(server, "mapbot_e2e_trackers") as trackers:
+        yield portal, trackers
 
 
 class Mailbox:
@@ -83,35 +68,25 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture(scope="session")
-def stack(databases, mailbox, tmp_path_factory) -> Iterator[Stack]:
-    portal_port = free_port()
-    settings = Settings(
-        port=portal_port, database_url=databases[0], tracker_database_url=databases[1],
-        rasa_url=f"http://127.0.0.1:{free_port()}", action_port=free_port(),
-        action_secret=secrets.token_urlsafe(32), internal_secret=secrets.token_urlsafe(32),
-        rasa_jwt_secret=secrets.token_urlsafe(32),
+def stack(databases, mailbox) -> Iterator[Stack]:
+    """The three services as production runs them, started as the benchmark starts them
+    (bot/operations/stack.py `running`)."""
+    settings = local_settings(
+        databases[0], databases[1],
         smtp_host="127.0.0.1", smtp_port=mailbox[1], smtp_from="mapbot@example.org",
-        alert_email_to=ALERT_INBOX, alert_poll_seconds=0.5,
-    )
+        alert_email_to=ALERT_INBOX, alert_poll_seconds=0.5)
     # One folder per run: generated config and logs of parallel runs must not mix.
     logs = ROOT / "tests" / "artifacts" / "logs" / f"run-{os.getpid()}"
     train(settings, log=logs / "train.log")
-    services = Stack(settings, logs)
-    services.start()
-    try:
-        services.wait_healthy()
-        add_worker(settings, "worker1")
-        add_worker(settings, "worker2")
+    with running(settings, logs) as services:
+        add_worker(services.settings, "worker1")
+        add_worker(services.settings, "worker2")
         yield services
-    finally:
-        services.stop()
 
 
 def add_worker(settings: Settings, username: str, *kind: str) -> None:
     """Through the real command line, as an administrator would (`kind`: "--duty"...)."""
-    subprocess.run([sys.executable, "-m", "bot.operations.cli", "worker", "add", username,
-                    "--password-stdin", *kind], input=WORKER_PASSWORD + "\n", text=True,
-                   check=True, cwd=ROOT, env=service_env(settings), capture_output=True)
+    add_account(settings, username, WORKER_PASSWORD, *kind)
 
 
 @dataclass

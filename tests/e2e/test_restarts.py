@@ -16,6 +16,7 @@ import pytest
 from bot.config import ROOT, Settings
 from bot.operations.stack import Stack, free_port, train
 from bot.portal.rasa_client import merge_messages
+from tests.database_fixtures import unavailable
 from tests.e2e.conftest import (
     Worker,
     action_call,
@@ -185,7 +186,7 @@ def private_database(tmp_path_factory) -> Iterator[tuple[Stack, PrivatePostgres]
         database.start()
     except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
         detail = getattr(error, "stderr", "") or error
-        pytest.skip(f"cannot run a private PostgreSQL here: {detail}")
+        unavailable(f"cannot run a private PostgreSQL here: {detail}")
     folder = tmp_path_factory.mktemp("dbgone")
     settings = Settings(
         port=free_port(), database_url=database.url(),

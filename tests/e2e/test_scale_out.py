@@ -25,7 +25,8 @@ import pytest
 
 from bot.config import ROOT, Settings
 from bot.operations.stack import Stack, free_port, port_is_free, train
-from tests.e2e.conftest import _drop_postgres, _fresh_postgres, add_worker, login
+from tests.database_fixtures import postgres_database, unavailable
+from tests.e2e.conftest import add_worker, login
 from tests.e2e.playbook import Player, Progress, play_all
 
 FAMILIES = 20
@@ -66,11 +67,14 @@ def _two_free_ports() -> int:
 def scaled() -> Iterator[Stack]:
     reason = _unreachable()
     if reason:
-        print(f"\nSKIPPED the scale-out test: {reason}")
-        pytest.skip(reason)
-    suffix = secrets.token_hex(4)
-    names = [f"mapbot_scale_{suffix}", f"mapbot_scale_trackers_{suffix}"]
-    urls = [_fresh_postgres(POSTGRES, name) for name in names]
+        print(f"\nthe scale-out test cannot run: {reason}")
+        unavailable(reason)
+    with postgres_database(POSTGRES, "mapbot_scale") as portal, \
+            postgres_database(POSTGRES, "mapbot_scale_trackers") as trackers:
+        yield from _scaled_stack([portal, trackers])
+
+
+def _scaled_stack(urls: list[str]) -> Iterator[Stack]:
     settings = Settings(
         port=free_port(), database_url=urls[0], tracker_database_url=urls[1],
         rasa_urls=f"http://127.0.0.1:{free_port()},http://127.0.0.1:{free_port()}",
@@ -92,8 +96,6 @@ def scaled() -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
-        for name in names:
-            _drop_postgres(POSTGRES, name)
 
 
 def test_the_stack_runs_on_postgres_and_redis(scaled: Stack) -> None:

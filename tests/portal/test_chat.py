@@ -77,10 +77,20 @@ async def test_long_message_within_the_limit_is_not_422(portal, invitation, sett
     assert response.status == 503  # valid; only the assistant being down stops it
 
 
-async def test_extra_fields_are_ignored(portal, invitation):
-    _, response = await portal.client.post(chat_url(invitation),
-                                           json={"text": "hello", "sender": "someone-else"})
-    assert response.status == 503
+async def test_extra_fields_are_ignored(portal, invitation, fake_rasa):
+    """A body naming another sender (or anything else) cannot steer where the text goes:
+    Rasa is sent the invitation's own conversation id and only the typed text."""
+    for _ in range(2):  # the first message opens the conversation, the second is as typed
+        _, response = await portal.client.post(chat_url(invitation), json={
+            "text": "hello", "sender": "someone-else", "metadata": {"turn": 99},
+            "message": "/restart"})
+        assert response.status == 200
+        assert response.json == {"messages": [{"text": "Hello, I am MapBot."}]}
+    assert fake_rasa.senders == [invitation["conversation_id"]] * 2
+    assert [s["message"] for s in fake_rasa.sent] == [START_PAYLOAD, "hello"]
+    assert [s["metadata"] for s in fake_rasa.sent] == [{"text": "hello", "turn": 0},
+                                                        {"text": "hello", "turn": 1}]
+    assert "someone-else" not in str(fake_rasa.sent)
 
 
 async def test_unknown_token_comes_before_validation(portal, invitation):

@@ -60,11 +60,17 @@ async def test_print_export_shows_the_words_as_text(portal, alice, exported_case
 
 
 @pytest.mark.parametrize("kind", ["docx", "html"])
-async def test_exports_of_another_workers_case_are_404(portal, bob, exported_case, kind):
-    _, response = await portal.client.get(f"/api/v1/cases/{exported_case['id']}/map.{kind}",
-                                          headers=bob.headers)
+async def test_exports_of_another_workers_case_are_404(portal, alice, bob, exported_case,
+                                                       kind):
+    url = f"/api/v1/cases/{exported_case['id']}/map.{kind}"
+    _, response = await portal.client.get(url, headers=bob.headers)
     assert response.status == 404
     assert "Alex Example" not in response.text and "alert(1)" not in response.text
+    # The same export is there for the case's own worker: the 404 is bob's, not a fault.
+    _, own = await portal.client.get(url, headers=alice.headers)
+    assert own.status == 200
+    text = docx_text(own.body) if kind == "docx" else unescape(own.text)
+    assert "Alex Example" in text and SCRIPT in text
 
 
 @pytest.mark.parametrize("kind", ["docx", "html"])
@@ -72,8 +78,14 @@ async def test_exports_hold_nothing_before_anyone_submits(portal, alice, case, k
     invitation = await portal.invite(alice, case["id"], "parent", "Jo Parent")
     await portal.answer(invitation["conversation_id"], "worries", kind="item",
                         section="worries", text="Not sent yet.")
-    _, response = await portal.client.get(f"/api/v1/cases/{case['id']}/map.{kind}",
-                                          headers=alice.headers)
+    url = f"/api/v1/cases/{case['id']}/map.{kind}"
+    _, response = await portal.client.get(url, headers=alice.headers)
     assert response.status == 200
     text = docx_text(response.body) if kind == "docx" else response.text
     assert "Not sent yet." not in text
+    assert "Alex Example" in text and "CASE-0001" in text  # the case itself is exported
+    # Once sent, the same answer is in the export: its absence above was the rule.
+    await portal.submit(invitation["conversation_id"])
+    _, response = await portal.client.get(url, headers=alice.headers)
+    text = docx_text(response.body) if kind == "docx" else response.text
+    assert "Not sent yet." in text
