@@ -30,6 +30,7 @@ class FlagsService(Common):
         now = now or self.clock()
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
+            assert respondent is not None  # its id came from its chat token
             since = now - timedelta(minutes=FLAG_REPEAT_MINUTES)
             same = await session.scalar(select(Flag).where(
                 Flag.respondent_id == respondent_id, Flag.text == text,
