@@ -49,6 +49,7 @@ run: setup
 
 lint: setup
 	$(PORTAL_VENV)/bin/ruff check bot actions tests bench
+	$(PORTAL_VENV)/bin/mypy
 
 test: test-setup
 	bash tests/run_all.sh

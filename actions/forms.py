@@ -39,11 +39,12 @@ from bot.core.understanding.splitting import PARTS_KEY, answer_parts
 _REPLIES = {replies.CHITCHAT: "not_a_person", replies.GREET: "hello_again",
             replies.THANKS: "thanks_reply", replies.STRAY: "stray_button"}
 # Follow-ups worded differently at the ends of the scale (nothing is lower than 0).
-EDGE_WORDING = {("scale_higher", 10): "ask_top", ("scale_why", 0): "ask_bottom"}
+EDGE_WORDING: dict[tuple[str, object], str] = {("scale_higher", 10): "ask_top",
+                                               ("scale_why", 0): "ask_bottom"}
 _HOUSE_WORDS = {"good": "good_things", "worr": "worries", "dream": "dreams", "wish": "dreams"}
 
 
-def question_asked(slot: str, who: Person) -> str:
+def question_asked(slot: str, who: Person) -> str | None:
     """The question as the person saw it, stored beside their answer."""
     ask = texts.question(slot, "ask", who.role, who.audience, who.values)
     intro = texts.question(slot, "intro", who.role, who.audience, who.values)
@@ -74,7 +75,7 @@ class AskQuestion(Action, ABC):
         return ([SlotSet("simpler", False)] if simpler else []) + (
             [SlotSet("last_asked", self.slot)] if first_time else [])
 
-    def _wording(self, who: Person, simpler: bool) -> str:
+    def _wording(self, who: Person, simpler: bool) -> str | None:
         part = "explain" if simpler else "ask"
         if not simpler:
             part = EDGE_WORDING.get((self.slot, who.values.get("scale_value")), part)
@@ -152,9 +153,10 @@ async def _store_answer(slot: str, text: str, dispatcher: CollectingDispatcher,
             return {slot: None}
         value = extra["scale_value"] = reading.value
     repeat = int(tracker.get_slot("repeat") or 0) + 1
-    answer = {"kind": question.kind, "question": question_asked(slot, who), "text": text,
-              "value": value, "section": question.section, "category": question.category,
-              "house": question.house}
+    answer: dict[str, Any] = {
+        "kind": question.kind, "question": question_asked(slot, who), "text": text,
+        "value": value, "section": question.section, "category": question.category,
+        "house": question.house}
     try:
         if question.kind == "item":
             answer["parts"] = await understood_parts(question, text, tracker.latest_message)

@@ -47,8 +47,10 @@ def section_scores(parse: dict) -> dict[str, float]:
 
 def route(text: str, parse: dict, question: Question) -> Part:
     own = SECTION_OF_HOUSE[question.house] if question.house else question.section
+    if own is None:  # only item questions are routed, and each has a section or a house
+        raise ValueError(f"question without a section or a house: {question}")
     scores = section_scores(parse)
-    best = max(scores, key=scores.get)
+    best = max(scores, key=lambda name: scores[name])
     section = best if scores[best] >= CONFIDENCE_THRESHOLD else own
     if section == own and question.category:
         category = question.category

@@ -25,6 +25,9 @@ step "every test folder is collected by exactly one step"
 step "ruff"
 .venv/bin/ruff check bot actions tests bench
 
+step "mypy (bot, actions)"
+.venv/bin/mypy  # settings and files: [tool.mypy] in pyproject.toml
+
 step "rasa data validate --fail-on-warnings"
 .venv-rasa/bin/rasa data validate --fail-on-warnings --quiet
 

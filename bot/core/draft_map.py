@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import overload
 
 from bot.core.understanding.people import parse_people
 from bot.core.understanding.splitting import split_answer
@@ -45,7 +46,7 @@ class AnswerView:
 
 
 def items_from_answer(
-    text: str, question: str, section: str, category: str | None, house: str | None,
+    text: str, question: str, section: str | None, category: str | None, house: str | None,
     parts: list[dict] | None = None,
 ) -> list[ItemDraft]:
     """One item per sentence or clause, each in the person's exact words.
@@ -60,6 +61,8 @@ def items_from_answer(
                           question, float(p.get("confidence", 1.0))) for p in parts]
     if house:
         section = HOUSE_SECTIONS[house]
+    if section is None:  # every item question has a section or a house
+        raise ValueError(f"an item answer to {question!r} with neither section nor house")
     return [ItemDraft(section, category, house, part, question, 1.0)
             for part in split_answer(text)]
 
@@ -147,6 +150,12 @@ def _text(answer: AnswerView | None) -> str | None:
     return answer.text if answer else None
 
 
+@overload
+def iso(moment: datetime) -> str: ...
+@overload
+def iso(moment: None) -> None: ...
+@overload
+def iso(moment: datetime | None) -> str | None: ...
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a Z; SQLite hands back naive datetimes, which are UTC here."""
     if moment is None:

@@ -26,7 +26,7 @@ import collections
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -69,7 +69,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def __init__(self, adapt_connection: Any) -> None:  # no trip: nothing to open yet
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
-        self._cursor = None
+        # No cursor is kept: each statement's opens and closes in its trip (SQLAlchemy's
+        # stubs type the adapter's cursor as always present).
+        self._cursor = None  # type: ignore[assignment]
         self._rows = collections.deque()
         self._description, self._rowcount, self._lastrowid, self._size = None, -1, None, 1
 
@@ -81,8 +83,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def rowcount(self) -> int:
         return self._rowcount
 
+    # PEP 249 and sqlite3 allow None (no row inserted yet); SQLAlchemy's stubs say int.
     @property
-    def lastrowid(self) -> int | None:
+    def lastrowid(self) -> int | None:  # type: ignore[override]
         return self._lastrowid
 
     @property
@@ -106,7 +109,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
-        connection: aiosqlite.Connection = self._connection
+        connection = cast(aiosqlite.Connection, self._connection)
         async with self._adapt_connection._execute_mutex:
             found = await connection._execute(_statement, connection._conn, operation,
                                               parameters, many)
@@ -145,7 +148,7 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *args: Any, **kwargs: Any) -> OneTripConnection:
         connection = super().connect(*args, **kwargs)
         connection.__class__ = OneTripConnection  # same slots: only the methods change
-        return connection
+        return cast(OneTripConnection, connection)
 
 
 def one_trip_dbapi() -> OneTripDBAPI:

@@ -335,6 +335,7 @@ def _print_page(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
     view = arrange(draft, choice)
     page = render("worker_print.html", view=view, links=links, case_id=case_id,
                   title=f"Map for {view.case['child_name']}", when=when)
+    assert page.body is not None  # a rendered page always has a body
     return page.body
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from bot.core.draft_map import CATEGORIES, HOUSES, SECTIONS
 from bot.core.vocabulary import (
@@ -27,7 +28,7 @@ def _error(description: str) -> dict:
     return _json(_ref("Error"), description)
 
 
-_BEARER = [{"bearer": []}]
+_BEARER: list[dict] = [{"bearer": []}]
 _STR = {"type": "string"}
 # Required words: something other than spaces (the API answers 422 otherwise).
 _VISIBLE = r"[^\s\x00-\x1f\x7f]"
@@ -67,7 +68,7 @@ def _body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-_SCHEMAS = {
+_SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": _STR}},
     "Case": {"type": "object", "required": ["id", "reference", "child_name", "created_at"],
              "properties": {"id": _STR, "reference": _STR, "child_name": _STR,
@@ -122,7 +123,7 @@ _MAP = {"type": "object",
                 "how_they_help": _NSTR}}},
             "flags": {"type": "array", "items": _ref("Flag")}}}
 
-OPENAPI = {
+OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "MapBot", "version": "1"},
     "components": {

@@ -92,7 +92,7 @@ def acknowledgement(role: str) -> dict:
 def help_messages(role: str, saved: bool) -> list[dict]:
     """Thanks, help now, who will be told; then the choice to carry on or stop."""
     who = audience(role)
-    messages = [{"text": reply_text(who)}]
+    messages: list[dict] = [{"text": reply_text(who)}]
     if not saved:
         messages.append({"text": NOT_SAVED[who]})
     messages.append({"text": offer_text(who), "buttons": [

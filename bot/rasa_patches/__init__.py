@@ -27,7 +27,7 @@ import importlib
 import inspect
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -143,7 +143,7 @@ def _describe(function: Any) -> str:
         return repr(function)
 
 
-def install(environ: dict[str, str] | None = None,
+def install(environ: Mapping[str, str] | None = None,
             names: tuple[str, ...] = PATCH_MODULES) -> list[str]:
     """Check every patch, then install them all; the patches installed (none when
     MAPBOT_RASA_PATCHES=off). Calling it again installs nothing more."""

@@ -12,7 +12,7 @@ synchronous scheduler does, without its scheduling.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, cast
 
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -63,7 +63,7 @@ def _run(self: DaskGraphRunner, inputs: dict[str, Any] | None = None,
     if inputs:
         self._add_inputs_to_graph(inputs, run_graph)
     try:
-        return dict(evaluate(run_graph, run_targets))
+        return dict(evaluate(run_graph, cast("list[Hashable]", run_targets)))
     except RuntimeError as error:  # as dask's runner reports it
         raise GraphRunError("Error running runner.") from error
 

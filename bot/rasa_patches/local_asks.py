@@ -72,7 +72,7 @@ def action_for_name_or_text(action_name_or_text: str, domain: Domain,
     if isinstance(found, rasa_action.RemoteAction):
         local = local_endpoint(action_endpoint)
         if action_name_or_text in local.names:
-            return rasa_action.RemoteAction(action_name_or_text, local)  # type: ignore[arg-type]
+            return rasa_action.RemoteAction(action_name_or_text, local)
     return found
 
 

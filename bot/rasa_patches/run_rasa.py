@@ -24,7 +24,7 @@ hookimpl = pluggy.HookimplMarker("rasa")
 class MapBotPatches:
     """MapBot's plug-in for Rasa's plug-in manager."""
 
-    @hookimpl  # type: ignore[misc]
+    @hookimpl
     def init_managers(self, endpoints_file: str | None) -> None:
         rasa_patches.install()
 

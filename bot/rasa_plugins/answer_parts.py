@@ -31,7 +31,8 @@ def parts_to_read(text: str) -> list[str]:
 async def read_parts(agent: Any, metadata: dict[str, Any], text: str) -> dict[str, Any]:
     """The metadata to send with the message: as given, with the parts' readings."""
     metadata = {key: value for key, value in metadata.items() if key != PARTS_KEY}
-    person_text = metadata.get("text") if isinstance(metadata.get("text"), str) else text
+    given = metadata.get("text")
+    person_text = given if isinstance(given, str) else text
     readings = {}
     for part in parts_to_read(person_text):
         try:

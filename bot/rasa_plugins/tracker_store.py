@@ -60,6 +60,8 @@ class _Remembered:
 class CachedSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` with the recent trackers remembered (see the module text)."""
 
+    engine: sa.engine.Engine  # made by SQLTrackerStore, replaced for SQLite below
+
     def __init__(self, *args: Any, cache_size: int | str = DEFAULT_CACHE_SIZE,
                  **kwargs: Any) -> None:
         self._cache: OrderedDict[str, _Remembered] = OrderedDict()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.core.alert_routes import Route
@@ -59,6 +60,9 @@ class AlertOutboxService(Common):
                     or_(Flag.id == head.id, Flag.collapsed_into == head.id),
                     Flag.acknowledged_at.is_(None), Flag.level == "immediate"))
                 if urgent:
+                    # the query's alert_step is set, and with it alert_period and alerted_at
+                    assert head.alert_period is not None and head.alert_step is not None
+                    assert head.alerted_at is not None
                     found.append(Head(head.id, head.alert_period, head.alert_step,
                                       _aware(head.alerted_at)))
             return found
@@ -74,7 +78,7 @@ class AlertOutboxService(Common):
                 Flag.alert_period == head.period)
                 .values(alert_step=route.step, alert_period=route.period, alerted_at=now,
                         escalated_at=now))
-            if claimed.rowcount != 1:
+            if cast("CursorResult[Any]", claimed).rowcount != 1:  # an UPDATE's result
                 return False
             session.add_all(self._alerts(head.flag_id, route, "escalated", now))
             return True
@@ -108,17 +112,19 @@ class AlertOutboxService(Common):
                 update(Alert).where(Alert.id == alert_id, Alert.delivered_at.is_(None),
                                     Alert.next_attempt_at <= now)
                 .values(next_attempt_at=now + timedelta(seconds=lease_seconds)))
-            return result.rowcount == 1
+            return cast("CursorResult[Any]", result).rowcount == 1  # an UPDATE's result
 
     async def alert_delivered(self, alert_id: str, now: datetime | None = None) -> None:
         async with self.sessions.begin() as session:
             alert = await session.get(Alert, alert_id)
+            assert alert is not None  # its id came from due_alerts
             alert.delivered_at, alert.attempts = now or self.clock(), alert.attempts + 1
 
     async def alert_failed(self, alert_id: str, error: str, retry_in_seconds: float,
                            now: datetime | None = None) -> None:
         async with self.sessions.begin() as session:
             alert = await session.get(Alert, alert_id)
+            assert alert is not None  # its id came from due_alerts
             alert.attempts += 1
             alert.last_error = error
             alert.next_attempt_at = (now or self.clock()) + timedelta(seconds=retry_in_seconds)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -82,7 +83,7 @@ class AnswersService(Common):
             await session.execute(delete(Item).where(
                 Item.respondent_id == respondent.id,
                 Item.answer_id.not_in(select(Answer.id))))
-            return result.rowcount > 0
+            return cast("CursorResult[Any]", result).rowcount > 0  # a DELETE's result
 
     async def answers(self, conversation_id: str) -> list[AnswerJson]:
         async with self.sessions() as session:

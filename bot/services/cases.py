@@ -33,9 +33,10 @@ class CasesService(Common):
         async with self.sessions() as session:
             case = await self._case_for(session, worker, case_id, allowed)
             respondents = await self._respondents(session, case.id)
-            return self._case_json(case) | {
-                "respondents": [self._respondent_json(r) for r in respondents]
-            }
+            return CaseDetailJson(
+                **self._case_json(case),
+                respondents=[self._respondent_json(r) for r in respondents],
+            )
 
     async def access(self, worker: Worker, case_id: str) -> tuple[str, str | None]:
         """The worker's access to the case, and why, for the audit log, when it is a

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import overload
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,6 +46,12 @@ def kind_of(worker: Worker) -> str:
     return ADMINISTRATOR if worker.is_admin else (worker.kind or WORKER)
 
 
+@overload
+def _aware(moment: datetime) -> datetime: ...
+@overload
+def _aware(moment: None) -> None: ...
+@overload
+def _aware(moment: datetime | None) -> datetime | None: ...
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
@@ -127,9 +134,10 @@ class Common:
 
     @staticmethod
     def _respondent_json(respondent: Respondent, full: bool = True) -> RespondentJson:
-        data = {"id": respondent.id, "role": respondent.role, "name": respondent.name,
-                "status": respondent.status, "submitted_at": iso(respondent.submitted_at),
-                "named_in_family_copy": bool(respondent.named_in_family_copy)}
+        data: RespondentJson = {
+            "id": respondent.id, "role": respondent.role, "name": respondent.name,
+            "status": respondent.status, "submitted_at": iso(respondent.submitted_at),
+            "named_in_family_copy": bool(respondent.named_in_family_copy)}
         if full:
             data |= {"expires_at": iso(respondent.expires_at),
                      "revoked_at": iso(respondent.revoked_at)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import func, select, true
 
@@ -31,6 +32,7 @@ class ConversationService(Common):
         async with self.sessions() as session:
             respondent = await self._by_conversation(session, conversation_id)
             case = await session.get(Case, respondent.case_id)
+            assert case is not None  # a respondent belongs to a case (foreign key)
             return Conversation(
                 respondent.id, respondent.conversation_id, respondent.role, respondent.name,
                 case.child_name, respondent.status,
@@ -80,6 +82,7 @@ class ConversationService(Common):
     async def set_pending_check(self, respondent_id: str, check: str | None) -> None:
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
+            assert respondent is not None  # its id came from its chat token
             respondent.pending_check = check
 
     async def last_prompt(self, respondent_id: str) -> dict | None:
@@ -104,15 +107,18 @@ class ConversationService(Common):
             rows = await session.execute(select(Message.text, Message.data).where(
                 Message.respondent_id == respondent_id, Message.sender == "bot",
                 Message.data.is_not(None)).order_by(Message.id.desc()).limit(limit))
-            return [(text, json.loads(data)) for text, data in rows]
+            # data is not NULL (the query says so)
+            return [(text, json.loads(cast(str, data))) for text, data in rows]
 
     async def hold_reply(self, respondent_id: str, messages: list[dict] | None) -> None:
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
+            assert respondent is not None  # its id came from its chat token
             respondent.held_reply = json.dumps(messages) if messages is not None else None
 
     async def take_held_reply(self, respondent_id: str) -> list[dict] | None:
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
+            assert respondent is not None  # its id came from its chat token
             held, respondent.held_reply = respondent.held_reply, None
             return json.loads(held) if held else None

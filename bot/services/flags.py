@@ -30,6 +30,7 @@ class FlagsService(Common):
         now = now or self.clock()
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
+            assert respondent is not None  # its id came from its chat token
             since = now - timedelta(minutes=FLAG_REPEAT_MINUTES)
             same = await session.scalar(select(Flag).where(
                 Flag.respondent_id == respondent_id, Flag.text == text,
@@ -72,9 +73,9 @@ class FlagsService(Common):
     @staticmethod
     async def _thread_open(session: AsyncSession, head_id: str) -> bool:
         """A flag's alerts stay open while it, or a flag collapsed into it, is open."""
-        return await session.scalar(select(func.count()).select_from(Flag).where(
+        return (await session.scalar(select(func.count()).select_from(Flag).where(
             or_(Flag.id == head_id, Flag.collapsed_into == head_id),
-            Flag.acknowledged_at.is_(None))) > 0
+            Flag.acknowledged_at.is_(None))) or 0) > 0
 
     async def set_flag_level(self, flag_id: str, level: str, route: Route | None,
                              now: datetime | None = None) -> FlagJson:
@@ -122,8 +123,8 @@ class FlagsService(Common):
             query = query.where(self._visible_to(worker))
         async with self.sessions() as session:
             rows = await session.execute(query)
-            return [self._flag_json(flag) | {"case_id": flag.case_id, "case_reference": ref,
-                                             "respondent_name": name, "respondent_role": role}
+            return [OpenFlagJson(**self._flag_json(flag), case_id=flag.case_id,
+                                 case_reference=ref, respondent_name=name, respondent_role=role)
                     for flag, ref, name, role in rows]
 
     async def flag_case(self, flag_id: str) -> str:

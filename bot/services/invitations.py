@@ -63,6 +63,7 @@ class InvitationsService(Common):
     async def mark_started(self, respondent_id: str) -> None:
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
+            assert respondent is not None  # its id came from its chat token
             if respondent.started_at is None:
                 respondent.started_at = utcnow()
             if respondent.status == "invited":
@@ -71,4 +72,5 @@ class InvitationsService(Common):
     async def set_named(self, respondent_id: str, named: bool) -> None:
         async with self.sessions.begin() as session:
             respondent = await session.get(Respondent, respondent_id)
+            assert respondent is not None  # its id came from its chat token
             respondent.named_in_family_copy = named

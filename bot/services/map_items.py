@@ -47,6 +47,7 @@ class MapService(Common):
             if item is None:
                 raise NotFound
             respondent = await session.get(Respondent, item.respondent_id)
+            assert respondent is not None  # an item belongs to a respondent (foreign key)
             await self._case_for(session, worker, respondent.case_id, CHANGE)
             if respondent.status != "submitted":
                 raise NotFound  # not on the map yet, so not the worker's to see

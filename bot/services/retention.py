@@ -59,7 +59,7 @@ async def purge_case(store: Store, tracker_url: str, case_id: str,
             select(Respondent).where(Respondent.case_id == case_id)))
         ids = [r.id for r in respondents]
         answers = await session.scalar(
-            select(func.count()).select_from(Answer).where(Answer.respondent_id.in_(ids)))
+            select(func.count()).select_from(Answer).where(Answer.respondent_id.in_(ids))) or 0
     conversations = [r.conversation_id for r in respondents]
     # Rasa's copy first: if this fails, the case is still there to purge again.
     events = await asyncio.to_thread(delete_tracker_events, tracker_url, conversations)

@@ -123,7 +123,8 @@ def _line(sender: str, text: str, data: str | None) -> Line:
         extra = {}
     buttons = [b for b in extra.get("buttons") or [] if isinstance(b, dict)
                and isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)]
-    custom = extra.get("custom") if isinstance(extra.get("custom"), dict) else {}
+    given = extra.get("custom")
+    custom = given if isinstance(given, dict) else {}
     return Line(sender, text, buttons, custom)
 
 

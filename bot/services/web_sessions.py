@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any, cast
 
 from sanic import Request
 from sanic.response import HTTPResponse
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 
 from bot.config import Settings
 from bot.core.security import new_token, token_hash
@@ -88,7 +89,7 @@ async def end_expired(store: Store, settings: Settings) -> int:
         result = await session.execute(delete(WebSession).where(
             (WebSession.last_seen_at < now - timedelta(minutes=settings.session_idle_minutes))
             | (WebSession.created_at < now - timedelta(hours=settings.session_absolute_hours))))
-        return result.rowcount or 0
+        return cast("CursorResult[Any]", result).rowcount or 0  # a DELETE's result
 
 
 def new_login_token() -> str:

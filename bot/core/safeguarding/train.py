@@ -116,7 +116,8 @@ def cross_validated(texts: list[str], labels: list[str]) -> list[tuple[float, fl
         found = model.predict_proba(vectoriser.transform(
             [features(texts[i]) for i in test_rows]))
         for index, row in zip(test_rows, found, strict=True):
-            scores[index] = tuple(float(row[k]) for k in order)
+            none, concern, immediate = (float(row[k]) for k in order)  # LABELS' order
+            scores[index] = (none, concern, immediate)
     return scores
 
 

@@ -88,7 +88,9 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
         return following[:1].isupper()
     if mark != ".":
         return True
-    word = re.search(r"[\w.]*$", text[max(0, match.start() - 12) : match.start()]).group()
+    preceding = re.search(r"[\w.]*$", text[max(0, match.start() - 12) : match.start()])
+    assert preceding is not None  # `*$` matches every string, at least emptily
+    word = preceding.group()
     return word.lower() not in _ABBREVIATIONS and not (len(word) == 1 and word.isupper())
 
 
