@@ -18,8 +18,9 @@ A child's `concern` still alerts the worker at once (`bot/portal/safeguarding.py
 
 The learned check has two thresholds, both fixed by cross-validation on the training
 data (`train.py`). Above the higher one it counts like a rule. Between the two, the
-message is only *possibly* about harm. If the check reads it as danger now, it is still
-`immediate`, with the help and the alerts: an unsure "taking more of my tablets than i
+message is only *possibly* about harm. If the check reads it as danger now, and its score
+reaches `threshold_possible_urgent`, it is still `immediate`, with the help and the
+alerts: an unsure "taking more of my tablets than i
 should" must not wait for a look. Otherwise it is a `concern` for the worker to read,
 without a word to the person and without an alert, so that a miss becomes a look rather
 than nothing, and everyday talk is not met with a crisis message.
@@ -92,6 +93,8 @@ def assess(text: str, question: str | None = None) -> Assessment | None:
         # Only possibly about harm. If what it reads is danger now, that is too much to
         # leave to a look: it counts as sure (the help, the alerts).
         level = _level(None, scores, question, model.present_over_past)
+        if scores.harm < model.threshold_possible_urgent:
+            level = CONCERN  # too unsure to interrupt: the worker reads it
         return Assessment(category=LEARNED, level=level, matched="", by_rules=False,
                           by_model=True, sure=level == IMMEDIATE)  # goals: concern
     level = _level(found, scores, question, model.present_over_past)

@@ -70,6 +70,8 @@ class Model:
     threshold_possible: float  # flag for the worker to read (no interruption) from here
     present_over_past: float  # for a worry answer: immediate only if this much likelier
     trained_on: str  # a digest of the training data, to know when to train again
+    # Between the thresholds, a reading of danger now interrupts only from here.
+    threshold_possible_urgent: float = 0.0
 
     def scores(self, text: str) -> Scores:
         totals = list(self.bias)
@@ -95,5 +97,7 @@ def load_model(path: str | None = None) -> Model:
         threshold=float(raw["threshold"]),
         threshold_possible=float(raw["threshold_possible"]),
         present_over_past=float(raw["present_over_past"]),
+        threshold_possible_urgent=float(raw.get("threshold_possible_urgent",
+                                                raw["threshold_possible"])),
         trained_on=str(raw["trained_on"]),
     )

@@ -14,7 +14,10 @@ Settings are chosen by 5-fold cross-validation on the training data alone:
 - `threshold`: the learned check flags as surely as a rule from this score; at most
   3% of the safe training messages reach it in the left-out folds;
 - `threshold_possible`: flagged for the worker to read, without interrupting; at most
-  8% of the safe training messages reach it;
+  12% of the safe training messages reach it;
+- `threshold_possible_urgent`: between the thresholds, a reading of danger now brings the
+  help and the alerts only from this score (at most 8% of the safe messages reach it);
+  below it, a flag for the worker to read, with no word to the person;
 - `present_over_past`: how much likelier "immediate" must be than "concern" for a
   worry answer to interrupt with the crisis help (at least 1; raised until at most 8% of
   the concern messages would get `immediate`, and never above 2).
@@ -42,6 +45,10 @@ SURE_FALSE_FLAGS = 0.03
 # 0.12, not 0.08: chosen on blind set 2 once it became development data, with a model
 # that had not seen it (recall 197 -> 200 of 210, no more false flags): results/.
 POSSIBLE_FALSE_FLAGS = 0.12
+# ...but an unsure reading of danger now interrupts the person with the crisis help only
+# from the old 8% threshold: at 12%, "his dad keeps missing contact and he gets upset"
+# was met with the help reply (an end-to-end test found it).
+POSSIBLE_URGENT_FALSE_FLAGS = 0.08
 CONCERN_AS_IMMEDIATE = 0.08
 C = 16.0
 SEED = 7
@@ -139,7 +146,9 @@ def choose_settings(texts: list[str], labels: list[str]) -> dict:
             CONCERN_AS_IMMEDIATE):
         factor = round(factor + 0.1, 1)
     return {
-        "threshold": sure, "threshold_possible": possible, "present_over_past": factor,
+        "threshold": sure, "threshold_possible": possible,
+        "threshold_possible_urgent": _threshold(safe, POSSIBLE_URGENT_FALSE_FLAGS),
+        "present_over_past": factor,
         "cross_validation": {
             "harm_flagged_sure": _share(harm, lambda h: h >= sure),
             "harm_flagged_possible": _share(harm, lambda h: h >= possible),

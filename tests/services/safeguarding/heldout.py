@@ -159,7 +159,8 @@ def report(found: dict) -> str:
         f"Learned check: trained on {model.trained_on[:12]} (digest of "
         f"`bot/core/safeguarding/training/`, the regression corpora and blind sets 1 and 2); "
         f"thresholds "
-        f"{model.threshold} (sure) and {model.threshold_possible} (possible); "
+        f"{model.threshold} (sure), {model.threshold_possible} (possible) and "
+        f"{model.threshold_possible_urgent} (possible and urgent); "
         f"present-over-past factor {model.present_over_past}.",
         "",
         f"Messages: {found['total']}; both labellers agree on {found['agreed']} "
