@@ -12,25 +12,34 @@ RASA_VENV := .venv-rasa
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/mapbot.tar.gz
 
-.PHONY: help setup test-setup run train test lint nlu-report safeguarding-model safeguarding-report clean
+.PHONY: help setup test-setup run demo train test lint nlu-report safeguarding-model safeguarding-report clean
 
 help:
 	@echo "make run   - set up, train if the data changed, start MapBot"
+	@echo "make demo  - while MapBot runs: a demo worker and a made-up family's case"
 	@echo "make test  - set up and run the whole test suite"
 	@echo "make bench - benchmark MapBot against a stock Rasa assistant (FAMILIES=50)"
 
 # Python 3.11 for the portal, Python 3.10 for Rasa (pyenv provides both; see .python-version).
+# Each install says what it is doing, shows pip's own progress (each package as it is
+# collected and downloaded), and how long it took.
 $(PORTAL_VENV)/.installed: pyproject.toml
-	python3.11 -m venv $(PORTAL_VENV)
-	$(PORTAL_VENV)/bin/pip install --quiet --upgrade pip
-	$(PORTAL_VENV)/bin/pip install --quiet -e '.[portal,test]'
-	touch $@
+	@echo "- Installing the portal's environment ($(PORTAL_VENV), Python 3.11; a minute or two the first time)..."
+	@start=$$SECONDS; \
+	python3.11 -m venv $(PORTAL_VENV) && \
+	$(PORTAL_VENV)/bin/pip install --quiet --upgrade pip && \
+	$(PORTAL_VENV)/bin/pip install --progress-bar on -e '.[portal,test]' | grep --line-buffered -E '^(Collecting|Installing|Successfully)' ; \
+	test "$${PIPESTATUS[0]}" = 0 && echo "    done in $$((SECONDS - start)) s"
+	@touch $@
 
 $(RASA_VENV)/.installed: pyproject.toml
-	python3.10 -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/pip install --quiet --upgrade pip
-	$(RASA_VENV)/bin/pip install --quiet -e '.[rasa,rasa-test]'
-	touch $@
+	@echo "- Installing Rasa's environment ($(RASA_VENV), Python 3.10; a few minutes the first time)..."
+	@start=$$SECONDS; \
+	python3.10 -m venv $(RASA_VENV) && \
+	$(RASA_VENV)/bin/pip install --quiet --upgrade pip && \
+	$(RASA_VENV)/bin/pip install --progress-bar on -e '.[rasa,rasa-test]' | grep --line-buffered -E '^(Collecting|Installing|Successfully)' ; \
+	test "$${PIPESTATUS[0]}" = 0 && echo "    done in $$((SECONDS - start)) s"
+	@touch $@
 
 # Browser tests use Debian's chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium
@@ -46,6 +55,9 @@ train: setup
 
 run: setup
 	$(PORTAL_VENV)/bin/mapbot run
+
+demo: setup
+	$(PORTAL_VENV)/bin/mapbot demo
 
 lint: setup
 	$(PORTAL_VENV)/bin/ruff check bot actions tests bench

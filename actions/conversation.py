@@ -17,6 +17,8 @@ class Person:
     role: str | None
     audience: str | None
     values: dict[str, Any] = field(default_factory=dict)
+    # Easy Read wording (the invitation's option; only adults get it: bot/core/texts.py).
+    easy_read: bool = False
 
 
 def person(tracker: Tracker, **extra: Any) -> Person:
@@ -24,7 +26,11 @@ def person(tracker: Tracker, **extra: Any) -> Person:
               "child_name": tracker.get_slot("child_name") or "the child",
               "scale_value": _whole(tracker.get_slot("scale_value")),
               "old_text": tracker.get_slot("old_text") or ""} | extra
-    return Person(tracker.get_slot("role"), tracker.get_slot("audience"), values)
+    # An adult is spoken to with their question set's wording (their role's, or the
+    # worker's choice at invitation); a child with their role's.
+    role = tracker.get_slot("question_set") or tracker.get_slot("role")
+    return Person(role, tracker.get_slot("audience"), values,
+                  tracker.get_slot("easy_read") is True)
 
 
 def _whole(number: Any) -> Any:
@@ -32,9 +38,11 @@ def _whole(number: Any) -> Any:
     return int(number) if isinstance(number, float) and number.is_integer() else number
 
 
-def utter(dispatcher: CollectingDispatcher, who: Person, key: str, **extra: Any) -> None:
-    text, buttons = texts.say(key, who.role, who.audience, who.values | extra)
-    dispatcher.utter_message(text=text, buttons=buttons or None)
+def utter(dispatcher: CollectingDispatcher, who: Person, key: str,
+          custom: dict[str, Any] | None = None, **extra: Any) -> None:
+    """Say `key`'s text; `custom` goes with it to the portal (never shown as words)."""
+    text, buttons = texts.say(key, who.role, who.audience, who.values | extra, who.easy_read)
+    dispatcher.utter_message(text=text, buttons=buttons or None, json_message=custom)
 
 
 def said(tracker: Tracker) -> Said:

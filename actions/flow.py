@@ -13,8 +13,8 @@ from rasa_sdk.types import DomainDict
 from actions import texts
 from actions.conversation import Person, person, utter
 from actions.portal import PortalError, portal
-from actions.questions import SKIPPED, form_for
-from bot.core.vocabulary import audience_for
+from actions.questions import FEEDBACK_KIND, SKIPPED, WITH_YOU_KIND, form_for
+from bot.core.vocabulary import audience_for, question_set_for
 
 TITLE_CHARS = 40
 
@@ -30,11 +30,14 @@ class ActionWelcome(Action):
         except PortalError:
             utter(dispatcher, person(tracker), "not_saved")
             return []
-        who = Person(found["role"], audience_for(found["role"]),
-                     {"name": found["name"], "child_name": found["child_name"]})
+        question_set = question_set_for(found["role"], found.get("questions"))
+        who = Person(question_set or found["role"], audience_for(found["role"]),
+                     {"name": found["name"], "child_name": found["child_name"]},
+                     found.get("easy_read") is True)
         utter(dispatcher, who, "welcome")
         utter(dispatcher, who, "ready")
-        events = [SlotSet("role", who.role), SlotSet("audience", who.audience),
+        events = [SlotSet("role", found["role"]), SlotSet("question_set", question_set),
+                  SlotSet("audience", who.audience), SlotSet("easy_read", who.easy_read),
                   SlotSet("name", found["name"]), SlotSet("child_name", found["child_name"])]
         if tracker.get_slot("stage") is None:  # a repeated start must not undo progress
             events.append(SlotSet("stage", "welcomed"))
@@ -66,7 +69,7 @@ GROUP_ORDER = ["working_well", "worries", "needs", "good_things", "house_worries
 def read_back(answers: list[dict], audience: str | None = None) -> list[str]:
     """The answers under their headings, each exactly as the person wrote it."""
     groups: dict[str, list[str]] = {}
-    for answer in answers:
+    for answer in shown(answers):
         line = f"• {answer['text']}"
         if answer["kind"] == "scale" and answer["text"].strip() != str(answer["value"]):
             line += f" ({answer['value']})"  # the number as understood
@@ -75,6 +78,13 @@ def read_back(answers: list[dict], audience: str | None = None) -> list[str]:
         groups.setdefault(_group_key(answer), []).append(line)
     return [f"{texts.heading(key, audience)}\n" + "\n".join(groups[key])
             for key in GROUP_ORDER if key in groups]
+
+
+def shown(answers: list[dict]) -> list[dict]:
+    """The answers a person reads back and may change: not "Was this easy to do?", nor
+    "Was anyone with you?" (for the worker, beside the map)."""
+    return [answer for answer in answers
+            if answer["kind"] not in (FEEDBACK_KIND, WITH_YOU_KIND)]
 
 
 class ActionReview(Action):
@@ -88,7 +98,7 @@ class ActionReview(Action):
         except PortalError:
             utter(dispatcher, who, "not_saved")
             return [SlotSet("stage", "review")]
-        if answers:
+        if shown(answers):
             utter(dispatcher, who, "review_intro")
             for block in read_back(answers, who.audience):
                 dispatcher.utter_message(text=block)
@@ -110,7 +120,7 @@ class ActionSubmit(Action):
         except PortalError:
             utter(dispatcher, who, "not_saved")
             return []
-        text, _ = texts.say("submitted", who.role, who.audience, who.values)
+        text, _ = texts.say("submitted", who.role, who.audience, who.values, who.easy_read)
         dispatcher.utter_message(text=text, json_message={"status": "submitted"})
         return [SlotSet("stage", "submitted")]
 
@@ -125,7 +135,7 @@ class ActionListAnswers(Action):
         who = person(tracker)
         removing = (tracker.latest_message.get("intent") or {}).get("name") == "remove"
         try:
-            answers = await portal.answers(tracker.sender_id)
+            answers = shown(await portal.answers(tracker.sender_id))
         except PortalError:
             utter(dispatcher, who, "not_saved")
             return []
@@ -138,7 +148,7 @@ class ActionListAnswers(Action):
                     "payload": f'/{intent}{{"answer_key": "{answer["key"]}"}}'}
                    for answer in answers]
         text, _ = texts.say("pick_to_remove" if removing else "pick_to_change",
-                            who.role, who.audience, who.values)
+                            who.role, who.audience, who.values, who.easy_read)
         dispatcher.utter_message(text=text, buttons=[*choices, texts.button("back")])
         return []
 

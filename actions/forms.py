@@ -20,18 +20,20 @@ from actions.conversation import Person, person, rasa_text, said, utter
 from actions.nlu import NluUnavailable, nlu
 from actions.portal import PortalError, portal
 from actions.questions import (
-    ADULT_ORDER,
     DONE,
     FOLLOW_UPS,
     HOUSE_ORDER,
     QUESTIONS,
+    SCALE_SLOTS,
     SKIPPED,
     Question,
+    adult_order,
     answer_key,
     child_order,
     question_for_key,
 )
 from actions.routing import route
+from bot.core import with_you
 from bot.core.understanding.people import is_nobody
 from bot.core.understanding.scale import parse_scale
 from bot.core.understanding.splitting import PARTS_KEY, answer_parts
@@ -46,9 +48,9 @@ _HOUSE_WORDS = {"good": "good_things", "worr": "worries", "dream": "dreams", "wi
 
 def question_asked(slot: str, who: Person) -> str | None:
     """The question as the person saw it, stored beside their answer."""
-    ask = texts.question(slot, "ask", who.role, who.audience, who.values)
-    intro = texts.question(slot, "intro", who.role, who.audience, who.values)
-    return f"{intro} {ask}" if slot == "scale" and intro else ask
+    ask = texts.question(slot, "ask", who.role, who.audience, who.values, who.easy_read)
+    intro = texts.question(slot, "intro", who.role, who.audience, who.values, who.easy_read)
+    return f"{intro} {ask}" if slot in SCALE_SLOTS and intro else ask
 
 
 # Asking ---------------------------------------------------------------------------------
@@ -66,11 +68,14 @@ class AskQuestion(Action, ABC):
         who = person(tracker)
         simpler = bool(tracker.get_slot("simpler"))
         first_time = tracker.get_slot("last_asked") != self.slot
-        intro = texts.question(self.slot, "intro", who.role, who.audience, who.values)
+        intro = texts.question(self.slot, "intro", who.role, who.audience, who.values,
+                               who.easy_read)
         if intro and first_time and not simpler:
             dispatcher.utter_message(text=intro)
+        # `simpler`: asked again after "I don't understand" (counted in the managers' figures).
         dispatcher.utter_message(text=self._wording(who, simpler), buttons=self._buttons(who),
-                                 json_message=self._progress(tracker))
+                                 json_message=self._progress(tracker)
+                                 | ({"simpler": True} if simpler else {}))
         # Only what changes: every event is stored and read again on every later turn.
         return ([SlotSet("simpler", False)] if simpler else []) + (
             [SlotSet("last_asked", self.slot)] if first_time else [])
@@ -79,12 +84,17 @@ class AskQuestion(Action, ABC):
         part = "explain" if simpler else "ask"
         if not simpler:
             part = EDGE_WORDING.get((self.slot, who.values.get("scale_value")), part)
-        return texts.question(self.slot, part, who.role, who.audience, who.values)
+        return texts.question(self.slot, part, who.role, who.audience, who.values,
+                              who.easy_read)
 
     def _buttons(self, who: Person) -> list[texts.Button]:
         stop = texts.button("stop")
-        if self.slot == "scale":
+        if self.slot in SCALE_SLOTS:
             return [*texts.scale_buttons(who.audience), texts.button("skip"), stop]
+        if self.slot in ("ease", with_you.KEY):
+            return [*texts.choice_buttons(self.slot, who.role, who.audience), stop]
+        if self.slot == "check_in":  # its own "I want a break" stops
+            return texts.choice_buttons("check_in", who.role, who.audience)
         if self.slot == "first_house":
             return [*texts.house_buttons(), stop]
         if self.slot == "new_text":
@@ -95,8 +105,9 @@ class AskQuestion(Action, ABC):
 
     def _progress(self, tracker: Tracker) -> dict[str, Any]:
         custom: dict[str, Any] = {"question": self.slot}
-        order = (ADULT_ORDER if self.slot in ADULT_ORDER and tracker.get_slot("audience")
-                 == "adult" else child_order(tracker.get_slot("first_house")))
+        order = (adult_order(tracker.get_slot("question_set"))
+                 if tracker.get_slot("audience") == "adult"
+                 else child_order(tracker.get_slot("first_house")))
         if self.slot in order:
             custom["progress"] = {"step": order.index(self.slot) + 1, "of": len(order)}
         if QUESTIONS.get(self.slot) and QUESTIONS[self.slot].house:
@@ -116,10 +127,16 @@ ASK_ACTIONS = [_ask_action(slot) for slot in [*QUESTIONS, "new_text"]]
 
 async def check_reply(slot: str, value: Any, dispatcher: CollectingDispatcher,
                       tracker: Tracker) -> dict[str, Any]:
+    if slot == with_you.KEY:  # answered by its buttons' payloads, never by words
+        return await _check_with_you(value, dispatcher, tracker)
     if value in (SKIPPED, DONE) or value != rasa_text(tracker):
         return {slot: value}  # understood on an earlier turn (re-checked when a form resumes)
     who, question = person(tracker), QUESTIONS[slot]
-    if slot == "scale" and parse_scale(said(tracker).text).value is not None:
+    if slot == "check_in":
+        return _check_in(dispatcher, tracker, who)
+    if slot == "ease" and ease_value(said(tracker).text) is not None:
+        return await _store_answer(slot, said(tracker).text, dispatcher, tracker, who)
+    if slot in SCALE_SLOTS and parse_scale(said(tracker).text).value is not None:
         # A number is an answer to the number question, whatever the NLU thought.
         return await _store_answer(slot, said(tracker).text, dispatcher, tracker, who)
     if question.kind == "network" and is_nobody(said(tracker).text):
@@ -128,7 +145,9 @@ async def check_reply(slot: str, value: Any, dispatcher: CollectingDispatcher,
             follow: SKIPPED for follow in FOLLOW_UPS.get(slot, [])}
     kind = replies.classify(said(tracker), repeats=question.repeats)
     if kind in (replies.SKIP, replies.NO_ANSWER):
-        utter(dispatcher, who, "skipped" if kind == replies.SKIP else "no_answer")
+        # `skipped`: the question left without an answer, for the managers' figures.
+        utter(dispatcher, who, "skipped" if kind == replies.SKIP else "no_answer",
+              custom={"skipped": slot})
         return {slot: SKIPPED, "repeat": 0} | {
             follow: SKIPPED for follow in FOLLOW_UPS.get(slot, [])}
     if kind == replies.NO_MORE:
@@ -138,7 +157,60 @@ async def check_reply(slot: str, value: Any, dispatcher: CollectingDispatcher,
     if kind in _REPLIES:
         utter(dispatcher, who, _REPLIES[kind])
         return {slot: None}
+    if slot == "ease":  # words that are not one of its buttons: asked again, kindly
+        utter(dispatcher, who, "ease_reask")
+        return {slot: None}
     return await _store_answer(slot, said(tracker).text, dispatcher, tracker, who)
+
+
+# "Was this easy to do?": each button's words, and the number the managers' figures count.
+_EASE_WORDS = {2: ("easy", "yes"), 1: ("partly", "a bit", "bit", "some", "ok", "okay"),
+               0: ("hard", "no", "difficult")}
+
+
+def ease_value(text: str) -> int | None:
+    """2 easy, 1 partly, 0 hard, from a button's title or a few typed words; else None."""
+    words = " ".join(text.lower().replace(",", " ").replace(".", " ").split())
+    if len(words.split()) > 4 or " not " in f" {words} ":
+        return None
+    found = {value for value, keys in _EASE_WORDS.items()
+             if any(f" {key} " in f" {words} " for key in keys)}
+    return found.pop() if len(found) == 1 else None
+
+
+async def _check_with_you(value: Any, dispatcher: CollectingDispatcher,
+                          tracker: Tracker) -> dict[str, Any]:
+    """"Was anyone with you?": one of its buttons is stored as the worker's words for it;
+    skip skips; typed words are asked again (the portal has read them for safeguarding)."""
+    slot = with_you.KEY
+    if value == SKIPPED or (with_you.code_of(value) and value != rasa_text(tracker)):
+        return {slot: value}  # understood on an earlier turn
+    who = person(tracker)
+    code = next(tracker.get_latest_entity_values(slot), None)
+    if said(tracker).intent == slot and code in with_you.CODES:
+        return await _store_answer(slot, with_you.label(code) or "", dispatcher, tracker, who)
+    kind = replies.classify(said(tracker))
+    if kind in (replies.SKIP, replies.NO_ANSWER):
+        utter(dispatcher, who, "skipped" if kind == replies.SKIP else "no_answer",
+              custom={"skipped": slot})
+        return {slot: SKIPPED}
+    if kind == replies.EXPLAIN:
+        return {slot: None, "simpler": True}
+    utter(dispatcher, who, _REPLIES.get(kind, "ease_reask"))
+    return {slot: None}
+
+
+def _check_in(dispatcher: CollectingDispatcher, tracker: Tracker,
+              who: Person) -> dict[str, Any]:
+    """Any reply but "no" carries on; "no" is met kindly, with the way to take a break.
+    Nothing is stored: whatever a child types is still read for safeguarding by the portal."""
+    kind = replies.classify(said(tracker))
+    if kind == replies.EXPLAIN:
+        return {"check_in": None, "simpler": True}
+    if said(tracker).intent == "deny" and len(said(tracker).text.split()) <= 4:
+        utter(dispatcher, who, "check_in_break")
+        return {"check_in": None}
+    return {"check_in": DONE}
 
 
 async def _store_answer(slot: str, text: str, dispatcher: CollectingDispatcher,
@@ -146,12 +218,18 @@ async def _store_answer(slot: str, text: str, dispatcher: CollectingDispatcher,
     question = QUESTIONS[slot]
     extra: dict[str, Any] = {}
     value = None
-    if slot == "scale":
+    if slot in SCALE_SLOTS:
         reading = parse_scale(text)
         if reading.problem:
             utter(dispatcher, who, "scale_reask")
             return {slot: None}
-        value = extra["scale_value"] = reading.value
+        value = reading.value
+        if slot == "scale":  # its follow-ups say the number
+            extra["scale_value"] = value
+    if slot == "ease":  # stored as the button's title, whatever words chose it
+        value = ease_value(text)
+        if value is not None:
+            text = texts.choice_buttons("ease", who.role, who.audience)[2 - value]["title"]
     repeat = int(tracker.get_slot("repeat") or 0) + 1
     answer: dict[str, Any] = {
         "kind": question.kind, "question": question_asked(slot, who), "text": text,
@@ -226,6 +304,10 @@ class _QuestionForm(FormValidationAction):
 class ValidateAdultForm(_QuestionForm):
     def name(self) -> str:
         return "validate_adult_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        return adult_order(tracker.get_slot("question_set"))
 
 
 class ValidateChildForm(_QuestionForm):

@@ -6,6 +6,7 @@ from bot.core.texts import (
     button,
     buttons,
     catalogue,
+    choice_buttons,
     choose,
     fill,
     heading,
@@ -15,5 +16,5 @@ from bot.core.texts import (
     scale_buttons,
 )
 
-__all__ = ["TEXTS_FILE", "Button", "button", "buttons", "catalogue", "choose", "fill",
-           "heading", "house_buttons", "question", "say", "scale_buttons"]
+__all__ = ["TEXTS_FILE", "Button", "button", "buttons", "catalogue", "choice_buttons", "choose",
+           "fill", "heading", "house_buttons", "question", "say", "scale_buttons"]

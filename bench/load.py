@@ -43,6 +43,10 @@ ANSWERS = {
     "scale": "6",
     "scale_why": "We have a routine now and my mum helps",
     "scale_higher": "Dad staying away when he has been drinking",
+    "future_danger": "That he misses more school and falls further behind",
+    "common_scale": "5",
+    "with_you": "/skip",
+    "ease": "/skip",  # "Was this easy to do?": skipping it skips its comment too
 }
 # hello, yes, one answer per question, /send
 MAPBOT_TURNS = 2 + len(ANSWERS) + 1

@@ -3,8 +3,11 @@ over real HTTP on a loopback port, for the tests of the portal's side of it.
 
 It answers as the channel does and records what it was sent. Its `mode` says how it
 fails: "up", "actions-down" (503, as when its action server is down), "read-timeout"
-(takes the message and never answers), "refused" (nothing listens on its port) and
-"connect-timeout" (a port whose queue of connections is full: connecting never ends).
+(takes the message and never answers), "refused" (nothing listens on its port),
+"connect-timeout" (a port whose queue of connections is full: connecting never ends),
+"dies-mid-turn" (takes the message, then drops the connection and stops listening, as a
+server killed with SIGKILL does) and "drops-once" (takes the message and drops that
+connection, then is "up" again, as a server that lost one connection but lives on).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from aiohttp import web
 from bot.operations.stack import free_port
 from bot.portal.rasa_client import CHANNEL
 
-MODES = ("up", "actions-down", "read-timeout", "refused", "connect-timeout")
+MODES = ("up", "actions-down", "read-timeout", "refused", "connect-timeout", "dies-mid-turn",
+         "drops-once")
 
 
 class RasaStandIn:
@@ -89,10 +93,24 @@ class RasaStandIn:
         if self.mode == "actions-down":
             return _unavailable()
         self.sent.append(body)
+        if self.mode in ("dies-mid-turn", "drops-once", "refused"):  # "refused": dying
+            return await self._drop(request)
         if self.mode == "read-timeout":
             await self._closing.wait()
         await asyncio.sleep(self.delay)
         return web.json_response(self.reply, status=self.status)
+
+    async def _drop(self, request: web.Request) -> web.Response:
+        """Close the connection without an answer (and stop listening, if it dies)."""
+        dies = self.mode == "dies-mid-turn"
+        self.mode = "up" if self.mode == "drops-once" else "refused"
+        assert request.transport is not None
+        request.transport.abort()
+        if dies:
+            # After this answer's handler ends: the runner's cleanup waits for it.
+            asyncio.get_running_loop().call_soon(
+                lambda: asyncio.ensure_future(self._close()))
+        return web.Response()  # goes nowhere: the connection is gone
 
     async def _close(self) -> None:
         if self._runner is not None:

@@ -19,7 +19,18 @@ SECTIONS = ("worries", "working_well", "needs")
 CATEGORIES = ("harm", "danger", "complicating", "strength", "safety", "goal", "next_step")
 HOUSES = ("worries", "good_things", "dreams")
 HOUSE_SECTIONS = {"good_things": "working_well", "worries": "worries", "dreams": "needs"}
-ANSWER_KINDS = ("item", "network", "network_how", "scale", "scale_why", "scale_higher")
+ANSWER_KINDS = ("item", "network", "network_how", "scale", "scale_why", "scale_higher",
+                "feedback", "with_you")
+# "Was this easy to do?" and its comment: for the managers' figures, never on the map.
+FEEDBACK = "feedback"
+# "Was anyone with you while you answered?" (bot/core/with_you.py): for the worker,
+# beside the person on the map; never an item, never in the family's copy.
+WITH_YOU = "with_you"
+# The safety scale every person is asked in the same words (so their numbers can be set
+# side by side), apart from each role's own scale question ("scale"). Its follow-ups are
+# "common_scale_why" and "common_scale_higher", as "scale_why" follows "scale".
+COMMON_SCALE_KEY = "common_scale"
+SCALE_FOLLOW_UPS = {"scale_why": "_why", "scale_higher": "_higher"}
 
 
 @dataclass(frozen=True)
@@ -88,13 +99,20 @@ def parts_problem(text: str, parts: object) -> str | None:
     return None
 
 
+def scale_key(answer: AnswerView) -> str:
+    """The scale question an answer of a scale kind belongs to ("scale" or "common_scale")."""
+    return answer.question_key.removesuffix(SCALE_FOLLOW_UPS.get(answer.kind, ""))
+
+
 def scales_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
-    by_person: dict[str, dict[str, AnswerView]] = {}
+    """One entry a person and scale question; `common` marks the common safety scale."""
+    by_person: dict[tuple[str, str], dict[str, AnswerView]] = {}
     for answer in answers:
         if answer.kind in ("scale", "scale_why", "scale_higher"):
-            by_person.setdefault(answer.respondent_id, {})[answer.kind] = answer
+            by_person.setdefault((answer.respondent_id, scale_key(answer)),
+                                 {})[answer.kind] = answer
     scales = []
-    for respondent_id, parts in by_person.items():
+    for (respondent_id, key), parts in by_person.items():
         scale = parts.get("scale")
         if scale is None or scale.value is None:
             continue  # a skipped scale has no number to show
@@ -107,9 +125,17 @@ def scales_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
                 "why": why.text if why else None,
                 "one_point_higher": higher.text if higher else None,
                 "private": any(part.private for part in parts.values()),
+                "common": key == COMMON_SCALE_KEY,
             }
         )
     return scales
+
+
+def with_you_by_person(answers: Iterable[AnswerView]) -> dict[str, str]:
+    """Each person's answer to "Was anyone with you while you answered?", in the
+    worker's words (bot/core/with_you.py), by respondent id."""
+    return {answer.respondent_id: answer.text for answer in answers
+            if answer.kind == WITH_YOU}
 
 
 def network_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
@@ -135,15 +161,24 @@ def network_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
 
 # Kept beside the contract's fields for the family's copy (bot/core/family_copy.py), and
 # taken off before the map leaves MapBot as JSON, so the contract stays exact.
-INTERNAL_FIELDS = {"respondents": ("named_in_family_copy",), "scales": ("private",),
-                   "network": ("private",)}
+# Fields the screens and exports use but the contract's JSON does not hold ("with_you":
+# "Was anyone with you while you answered?", on the worker's board, print and Word).
+INTERNAL_FIELDS = {"respondents": ("named_in_family_copy", "with_you"),
+                   "scales": ("private", "common"),
+                   "network": ("private",), "flags": ("language",)}
+HISTORY_FIELDS = ("round", "respondent_id", "role", "name", "value")
 
 
 def public(draft: dict) -> dict:
     """The map as the contract shows it (`mapbot.draft-map/1`)."""
-    return draft | {key: [{name: value for name, value in entry.items()
-                           if name not in fields} for entry in draft[key]]
-                    for key, fields in INTERNAL_FIELDS.items()}
+    shown = draft | {key: [{name: value for name, value in entry.items()
+                            if name not in fields} for entry in draft[key]]
+                     for key, fields in INTERNAL_FIELDS.items()}
+    shown.pop("worker_part", None)  # the analysis, for the Word and print exports
+    if "history" in draft:
+        shown["history"] = {"scales": [{name: entry[name] for name in HISTORY_FIELDS}
+                                       for entry in draft["history"]["scales"]]}
+    return shown
 
 
 def _text(answer: AnswerView | None) -> str | None:

@@ -3,11 +3,12 @@
 A conference or a parent may see this copy, and the person causing harm may be one of
 them. So it holds:
 - accepted items only, and none that anyone asked to keep from the family (`private`);
-- no safeguarding flags;
+- no safeguarding flags, and no numbers of earlier rounds (`history`);
 - none of the children's or young people's words (their houses, number and trusted
   adults): the social worker talks with a child before sharing what they said;
 - a person's name only where they agreed at the end of their conversation; otherwise
   "Someone in the family network";
+- nothing of "Was anyone with you while you answered?" (`with_you`: for the worker);
 - only what a worker reviewed: the words as the worker left them (never the words first
   written, which an edit may have taken out), each person's number without the reasons
   written beside it, and the network's names without what was said of them.
@@ -38,11 +39,14 @@ def family_copy(draft: dict) -> dict:
         "network": [person | {"how_they_help": None}
                     for person in _shared(draft["network"], adults)],
         "flags": [],
+        # Every round's numbers name people and hold the children's: left out here.
+        "history": {"scales": []},
         "notes": [CHILDREN_LEFT_OUT],
     }
 
 
 def _as_shared(person: dict) -> dict:
+    person = {key: value for key, value in person.items() if key != "with_you"}
     if person.get("named_in_family_copy"):
         return person
     return person | {"name": UNNAMED, "role": None}

@@ -29,10 +29,23 @@ class _Blank(dict):
         return "{" + key + "}"
 
 
-def choose(value: Any, role: str | None, audience: str | None) -> Any:
-    """A text (or list) for this person: by role, then audience, then `default`."""
+EASY_READ = "easy_read"
+ADULT = "adult"
+
+
+def easy_read_applies(audience: str | None, easy_read: bool) -> bool:
+    """Easy Read is for adults invited with it: children keep their own wording."""
+    return bool(easy_read) and audience == ADULT
+
+
+def choose(value: Any, role: str | None, audience: str | None,
+           easy_read: bool = False) -> Any:
+    """A text (or list) for this person: their Easy Read wording when they have it (by
+    role, then `default`); else by role, then audience, then `default`."""
     if not isinstance(value, dict):
         return value
+    if easy_read_applies(audience, easy_read) and EASY_READ in value:
+        return choose(value[EASY_READ], role, audience)
     for key in (role, audience, "default"):
         if key and key in value:
             return value[key]
@@ -48,18 +61,18 @@ def buttons(rows: list[list[str]] | None) -> list[Button]:
 
 
 def say(key: str, role: str | None, audience: str | None,
-        values: dict[str, Any]) -> tuple[str, list[Button]]:
+        values: dict[str, Any], easy_read: bool = False) -> tuple[str, list[Button]]:
     entry = catalogue()["say"][key]
     if isinstance(entry, dict) and "text" in entry:
-        text, rows = choose(entry["text"], role, audience), entry.get("buttons")
+        text, rows = choose(entry["text"], role, audience, easy_read), entry.get("buttons")
     else:
-        text, rows = choose(entry, role, audience), None
+        text, rows = choose(entry, role, audience, easy_read), None
     return fill(text, values), buttons(rows)
 
 
 def question(key: str, part: str, role: str | None, audience: str | None,
-             values: dict[str, Any]) -> str | None:
-    text = choose(catalogue()["questions"][key].get(part), role, audience)
+             values: dict[str, Any], easy_read: bool = False) -> str | None:
+    text = choose(catalogue()["questions"][key].get(part), role, audience, easy_read)
     return fill(text, values) if text else None
 
 
@@ -79,3 +92,8 @@ def house_buttons() -> list[Button]:
 def scale_buttons(audience: str | None) -> list[Button]:
     faces = choose(catalogue()["scale_faces"], None, audience) or [""] * 11
     return [{"title": f"{n} {faces[n]}".strip(), "payload": str(n)} for n in range(11)]
+
+
+def choice_buttons(key: str, role: str | None, audience: str | None) -> list[Button]:
+    """The buttons of a question answered by choosing ("Was this easy to do?")."""
+    return buttons(choose(catalogue()["choices"][key], role, audience))

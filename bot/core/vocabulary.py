@@ -37,6 +37,7 @@ class Role(_Word):
     PARENT = "parent"
     CARER = "carer"
     NETWORK = "network"
+    PROFESSIONAL = "professional"  # teacher, health visitor, GP...: the job in `relationship`
     YOUNG_PERSON = "young_person"
     CHILD = "child"
 
@@ -62,6 +63,8 @@ ROLE_FACTS: dict[Role, RoleFacts] = {
     Role.CARER: RoleFacts(Audience.ADULT, "carer", "Carer"),
     Role.NETWORK: RoleFacts(Audience.ADULT, "family network",
                             "Someone in the family's network"),
+    Role.PROFESSIONAL: RoleFacts(Audience.ADULT, "professional",
+                                 "Professional (teacher, health visitor, GP or other)"),
     Role.YOUNG_PERSON: RoleFacts(Audience.YOUNG_PERSON, "young person",
                                  "Young person (12 and over)"),
     Role.CHILD: RoleFacts(Audience.CHILD, "child", "Child (under 12)"),
@@ -75,6 +78,27 @@ CHILD_ROLES = tuple(role.value for role, facts in ROLE_FACTS.items()
                     if facts.audience in CHILD_AUDIENCES)
 ROLE_LABELS = {role.value: facts.label for role, facts in ROLE_FACTS.items()}
 ROLE_CHOICES = [(role.value, facts.choice) for role, facts in ROLE_FACTS.items()]
+
+
+# The adult question sets (`actions/questions.py`): each adult role has its own, and the
+# worker may choose another at invitation (a carer who is also the parent's sister).
+QUESTION_SETS = tuple(role.value for role, facts in ROLE_FACTS.items()
+                      if facts.audience == Audience.ADULT)
+
+
+# The invitation form's words for each set ("Which questions?").
+QUESTION_SET_WORDS = {"parent": "A parent's questions", "carer": "A carer's questions",
+                      "network": "Family and friends' questions",
+                      "professional": "A professional's questions"}
+
+
+def question_set_for(role: str | None, chosen: str | None = None) -> str | None:
+    """The adult question set a person gets: the worker's choice, else their role's own."""
+    if role in CHILD_ROLES:
+        return None
+    if chosen in QUESTION_SETS:
+        return chosen
+    return role if role in QUESTION_SETS else None
 
 
 def is_child(role: str | None) -> bool:
@@ -91,6 +115,12 @@ def role_label(role: str | None) -> str:
     """"family network" for "network"; an unknown role as it is."""
     facts = ROLE_FACTS.get(role)  # type: ignore[call-overload]
     return facts.label if facts else (role or "")
+
+
+# Who helped a person answer, as the worker says at invitation, and how the map says it.
+ASSISTED = {"worker": "Answered with help from a social worker",
+            "advocate": "Answered with help from an advocate",
+            "interpreter": "Answered with help from an interpreter"}
 
 
 # States ------------------------------------------------------------------------------------
@@ -121,6 +151,12 @@ class FlagLevel(_Word):
 IMMEDIATE = FlagLevel.IMMEDIATE.value
 CONCERN = FlagLevel.CONCERN.value
 FLAG_LEVELS = FlagLevel.values()
+
+
+# Flag categories the portal raises itself (the detector's own are in its patterns).
+# A child or young person said someone was there while they answered
+# (bot/core/with_you.py): the worker should know who may have seen or steered the answers.
+SOMEONE_PRESENT = "someone_present"
 
 
 # Workers -----------------------------------------------------------------------------------

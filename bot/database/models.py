@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -46,6 +47,16 @@ class Worker(Base):
     # "worker", "duty", "manager" or "administrator" (bot/core/vocabulary.py: WORKER_KINDS).
     kind: Mapped[str] = mapped_column(String(20), default="worker")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Switched off (`mapbot worker disable`): no sign-in, and no session or token works.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A worker who signs in through the council's OpenID Connect provider is this
+    # issuer's subject (never matched on e-mail); both empty for a local account.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255), default=None)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Made by `mapbot demo` (and deleted by `mapbot demo --remove`), never a real person.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject",
+                                       name="uq_workers_oidc_identity"),)
 
 
 class LoginToken(Base):
@@ -67,9 +78,42 @@ class Case(Base):
         ForeignKey("workers.id"), index=True,
         default=lambda context: context.get_current_parameters()["created_by"])
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Made up by `mapbot demo` (its reference starts DEMO-): no real family's words.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     respondents: Mapped[list[Respondent]] = relationship(
         back_populates="case", order_by="Respondent.created_at"
     )
+
+
+class Round(Base):
+    """One round of mapping of a case (the first, then one a review): invitations belong
+    to the round that was current when they were made."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("case_id", "number"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Marked "filed in the case record" by the case's owner: retention then counts the
+    # round's time from this moment (bot/services/retention.py).
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    filed_by: Mapped[str | None] = mapped_column(String(150))
+
+
+class Analysis(Base):
+    """The worker's part of a round's map (danger statements, safety goals, grey areas,
+    next steps, judgement) as JSON; `version` counts saves, so a stale save is refused."""
+
+    __tablename__ = "analyses"
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    content: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(150))
 
 
 class CaseAccess(Base):
@@ -93,6 +137,10 @@ class Respondent(Base):
     __tablename__ = "respondents"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # The round of mapping the invitation belongs to (None only for a row written by a
+    # release before rounds, which counts as the case's first round).
+    round_id: Mapped[str | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), index=True)
     role: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -111,6 +159,27 @@ class Respondent(Base):
     # Whether their name may go beside their words in copies shared with the family
     # (None: not asked or not answered, which counts as no).
     named_in_family_copy: Mapped[bool | None] = mapped_column(Boolean)
+    # Who helped them answer, as the worker said at invitation: "worker", "advocate",
+    # "interpreter" (bot/core/vocabulary.py: ASSISTED), or None.
+    assisted: Mapped[str | None] = mapped_column(String(20))
+    # Where the link and one reminder may go (GOV.UK Notify), only if the worker recorded
+    # that it is safe to contact them there (`contact_safe`); `contact_shared_ok`: the
+    # worker said a child's link may go to a number or address someone else in the case
+    # was also given (a shared family phone).
+    contact_sms: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_safe: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_shared_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    invitation_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who they are to the child ("Nan", or a professional's job: "Class teacher").
+    # Named `relationship_to_child` here: `relationship` is SQLAlchemy's own word.
+    relationship_to_child: Mapped[str | None] = mapped_column("relationship", String(100))
+    # The adult question set the worker chose (None: the role's own; vocabulary.py).
+    question_set: Mapped[str | None] = mapped_column(String(20))
+    # Easy Read (issue 23): the shortest wording, with pictures (adults; a child keeps
+    # the children's wording).
+    easy_read: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     case: Mapped[Case] = relationship(back_populates="respondents")
 
 
@@ -156,6 +225,10 @@ class Item(Base):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The answer's language (ISO 639-1); the safeguarding check reads English only, so
+    # an item in another language is not checked until someone reads it.
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    safeguarding_checked: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -201,6 +274,8 @@ class Flag(Base):
     alert_period: Mapped[str | None] = mapped_column(String(20))
     alert_step: Mapped[int | None] = mapped_column(Integer)
     alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A message in another language (ISO 639-1), flagged as not checked: None otherwise.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Alert(Base):
@@ -256,3 +331,22 @@ class AuditEvent(Base):
     case_id: Mapped[str | None] = mapped_column(String(32), index=True)
     via: Mapped[str] = mapped_column(String(10))  # "web" or "api"
     detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class QuestionEvent(Base):
+    """A question left without an answer ("skipped": skip, "I don't know", "nothing") or
+    met with "I don't understand" ("explained": asked again in simpler words), for the
+    managers' figures (bot/services/stats.py). Counts only: never what anybody wrote.
+
+    One row a turn and event: a turn replayed after a lost reply is not counted twice."""
+
+    __tablename__ = "question_events"
+    __table_args__ = (UniqueConstraint("respondent_id", "turn", "event", "question_key",
+                                       name="uq_question_events_turn"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    respondent_id: Mapped[str] = mapped_column(
+        ForeignKey("respondents.id", ondelete="CASCADE"), index=True)
+    question_key: Mapped[str] = mapped_column(String(80))
+    event: Mapped[str] = mapped_column(String(20))  # "skipped" or "explained"
+    turn: Mapped[int] = mapped_column(Integer)  # the person's message number (chat.py)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -2,6 +2,8 @@
 
 WAL lets reads go on during a write; NORMAL syncs at checkpoints instead of on every
 commit (a power cut, not a crash of a service, may lose the last moments).
+`secure_delete` overwrites what a deletion frees (a purged case's words) with zeros
+instead of leaving it in free pages; builds differ in their default, so it is set here.
 """
 
 from __future__ import annotations
@@ -14,4 +16,5 @@ def use_wal(connection: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

@@ -2,7 +2,8 @@
 and the benchmark (`local_settings`, `running`, `add_worker`: the one way they start them).
 
 The portal runs from `.venv` (Python 3.11); the Rasa server and the action server run
-from `.venv-rasa` (Python 3.10). Each gets its settings through its environment.
+from `.venv-rasa` (Python 3.10). Each gets its settings through its environment, and
+only its own (`portal_env`, `rasa_env`, `actions_env`): no secret is on a command line.
 
 There may be several Rasa servers, each with its own action server (a "Rasa instance"):
 instance 1 is `rasa` + `actions`, instance N is `rasa-N` + `actions-N`. Each Rasa server
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import signal
 import socket
@@ -30,6 +32,8 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from bot.config import ROOT, Settings
+from bot.operations.private_files import PRIVATE_UMASK
+from bot.portal.health import HEALTH_CACHE_SECONDS
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
 MODEL_NAME = "mapbot"
@@ -79,8 +83,10 @@ def training_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def train(settings: Settings, log: Path | None = None) -> Path:
-    """Train the model unless one from the same training data is already there."""
+def train(settings: Settings, log: Path | None = None,
+          progress: Callable[[str], None] | None = None) -> Path:
+    """Train the model unless one from the same training data is already there
+    (`progress` is told each step Rasa reports while it trains)."""
     out = model_dir(settings)
     model = out / f"{MODEL_NAME}.tar.gz"
     stamp = out / f"{MODEL_NAME}.fingerprint"
@@ -91,10 +97,36 @@ def train(settings: Settings, log: Path | None = None) -> Path:
     command = [str(RASA_BIN / "rasa"), "train", "--fixed-model-name", MODEL_NAME,
                "--out", str(out), "--force"]
     with _log_file(log) as stream:
-        subprocess.run(command, cwd=ROOT, env=service_env(settings), check=True,
-                       stdout=stream, stderr=subprocess.STDOUT)
+        if progress is None:
+            subprocess.run(command, cwd=ROOT, env=service_env(settings), check=True,
+                           stdout=stream, stderr=subprocess.STDOUT, umask=PRIVATE_UMASK)
+        else:
+            _train_telling(command, settings, stream, progress)
     stamp.write_text(fingerprint)
     return model
+
+
+def _train_telling(command: list[str], settings: Settings, stream,
+                   progress: Callable[[str], None]) -> None:
+    """Rasa's output to the log as it comes, and its steps to `progress`."""
+    from bot.operations.progress import rasa_step
+
+    process = subprocess.Popen(command, cwd=ROOT, env=service_env(settings),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               umask=PRIVATE_UMASK)
+    assert process.stdout is not None
+    pending, last = b"", None
+    while chunk := os.read(process.stdout.fileno(), 4096):
+        if stream is not None:
+            stream.write(chunk)
+        *lines, pending = re.split(rb"[\r\n]", pending + chunk)
+        for line in lines:
+            step = rasa_step(line.decode(errors="replace"))
+            if step is not None and step != last:
+                progress(step)
+                last = step
+    if process.wait() != 0:
+        raise subprocess.CalledProcessError(process.returncode, command)
 
 
 def tracker_env(url: str) -> dict[str, str]:
@@ -112,12 +144,19 @@ def tracker_env(url: str) -> dict[str, str]:
 
 
 def service_env(settings: Settings) -> dict[str, str]:
+    """Every setting: for MapBot's own command-line tools (`mapbot worker add`, `purge`,
+    training), which an administrator runs. The services get less (below)."""
     env = dict(os.environ)
     env.update({
         "MAPBOT_HOST": settings.host,
         "MAPBOT_PORT": str(settings.port),
         "MAPBOT_PUBLIC_URL": settings.public_url,
+        "MAPBOT_PROXIES_COUNT": str(settings.proxies_count),
+        "MAPBOT_REAL_IP_HEADER": settings.real_ip_header,
+        "MAPBOT_FORWARDED_SECRET": settings.forwarded_secret,
         "MAPBOT_DATABASE_URL": settings.database_url,
+        "MAPBOT_PORTAL_REDIS_URL": settings.portal_redis_url,
+        "MAPBOT_PORTAL_REDIS_PREFIX": settings.portal_redis_prefix,
         "MAPBOT_TRACKER_DATABASE_URL": settings.tracker_database_url,
         "MAPBOT_RASA_URL": settings.rasa_servers[0],
         "MAPBOT_RASA_URLS": ",".join(settings.rasa_servers),
@@ -138,6 +177,18 @@ def service_env(settings: Settings) -> dict[str, str]:
         "MAPBOT_SMTP_USER": settings.smtp_user,
         "MAPBOT_SMTP_PASSWORD": settings.smtp_password,
         "MAPBOT_SMTP_FROM": settings.smtp_from,
+        "MAPBOT_SMTP_TLS": settings.smtp_tls,
+        "MAPBOT_SMTP_CA_FILE": settings.smtp_ca_file,
+        "MAPBOT_RETENTION_DAYS": str(settings.retention_days),
+        "MAPBOT_RETENTION_FILED_DAYS": "" if settings.retention_filed_days is None
+                                          else str(settings.retention_filed_days),
+        "MAPBOT_RETENTION_UNFILED_DAYS": "" if settings.retention_unfiled_days is None
+                                          else str(settings.retention_unfiled_days),
+        "MAPBOT_PURGE_EVERY_HOURS": str(settings.purge_every_hours),
+        # Named in the privacy notices (bot/portal/privacy.py).
+        "MAPBOT_COUNCIL_NAME": settings.council_name,
+        "MAPBOT_COUNCIL_CONTACT": settings.council_contact,
+        "MAPBOT_DPO_CONTACT": settings.dpo_contact,
         "MAPBOT_ALERT_EMAIL_TO": settings.alert_email_to,
         "MAPBOT_DUTY_EMAIL_TO": settings.duty_email_to,
         "MAPBOT_ESCALATE_AFTER_MINUTES": str(settings.escalate_after_minutes),
@@ -146,6 +197,16 @@ def service_env(settings: Settings) -> dict[str, str]:
         "MAPBOT_TIMEZONE": settings.timezone,
         "MAPBOT_OFFICE_HOURS_CONTACTS": settings.office_hours_contacts,
         "MAPBOT_OUT_OF_HOURS_CONTACTS": settings.out_of_hours_contacts,
+        # Reaching people (issue 23): interpreter replies, GOV.UK Notify, reminders.
+        "MAPBOT_INTERPRETER_LANGUAGES": settings.interpreter_languages,
+        "MAPBOT_NOTIFY_API_KEY": settings.notify_api_key,
+        "MAPBOT_NOTIFY_BASE_URL": settings.notify_base_url,
+        "MAPBOT_NOTIFY_SMS_INVITATION_TEMPLATE": settings.notify_sms_invitation_template,
+        "MAPBOT_NOTIFY_EMAIL_INVITATION_TEMPLATE": settings.notify_email_invitation_template,
+        "MAPBOT_NOTIFY_SMS_REMINDER_TEMPLATE": settings.notify_sms_reminder_template,
+        "MAPBOT_NOTIFY_EMAIL_REMINDER_TEMPLATE": settings.notify_email_reminder_template,
+        "MAPBOT_REMINDER_DAYS": str(settings.reminder_days),
+        "MAPBOT_REMINDER_POLL_SECONDS": str(settings.reminder_poll_seconds),
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "LOG_LEVEL_LIBRARIES": "ERROR",
@@ -207,12 +268,62 @@ def rasa_instances(settings: Settings, count: int | None = None) -> list[RasaIns
     return instances
 
 
-def instance_env(settings: Settings, instance: RasaInstance) -> dict[str, str]:
-    """A Rasa server's or action server's environment: its own Rasa URL and action port."""
-    env = service_env(settings)
-    env.update({"MAPBOT_RASA_URL": instance.url,
-                "MAPBOT_ACTION_PORT": str(instance.action_port)})
+# Each service's environment holds its own settings and secrets and no other's, so a
+# service that leaks its environment leaks only what it could use anyway.
+QUIET_RASA = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+              "LOG_LEVEL_LIBRARIES": "ERROR"}
+# The portal reads `.env` itself (bot/config.py), never overriding what it is given: these
+# are given empty, so neither its environment nor `.env` hands them to it.
+# The portal keeps MAPBOT_TRACKER_DATABASE_URL: its scheduled purge deletes Rasa's copy of
+# the conversations it purges. Rasa's lock store (MAPBOT_REDIS_URL) is not the portal's:
+# the portals share their limits and locks through MAPBOT_PORTAL_REDIS_URL.
+NOT_FOR_THE_PORTAL = ("MAPBOT_ACTION_SECRET", "MAPBOT_RASA_JWT_SECRET", "MAPBOT_REDIS_URL")
+ONLY_FOR_RASA = ("MAPBOT_TRACKER_URL", "MAPBOT_TRACKER_DIALECT", "MAPBOT_REDIS_PASSWORD",
+                 "SQL_POOL_SIZE", "SQL_MAX_OVERFLOW", "TICKET_LOCK_LIFETIME")
+
+
+def machine_env() -> dict[str, str]:
+    """The machine's environment (PATH, HOME, locale...) without any MapBot setting."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("MAPBOT_")}
+    env["PYTHONPATH"] = str(ROOT)
     return env
+
+
+def portal_env(settings: Settings) -> dict[str, str]:
+    """Its own settings and secrets (and whatever else `.env` holds for it), not the
+    action server's or Rasa's secrets; Rasa's conversation store only to purge from it."""
+    env = service_env(settings)
+    for name in ONLY_FOR_RASA:
+        env.pop(name, None)
+    return env | dict.fromkeys(NOT_FOR_THE_PORTAL, "")
+
+
+def rasa_env(settings: Settings, instance: RasaInstance) -> dict[str, str]:
+    """What one Rasa server reads: credentials.yml and its endpoints file (${...})."""
+    everything = service_env(settings)
+    env = machine_env() | QUIET_RASA | {
+        name: everything[name] for name in ONLY_FOR_RASA if name in everything}
+    return env | {
+        "MAPBOT_RASA_CHANNEL_SECRET": settings.rasa_channel_secret,  # the portal's calls
+        "MAPBOT_RASA_JWT_SECRET": settings.rasa_jwt_secret,  # the action server's reads
+        "MAPBOT_ACTION_SECRET": settings.action_secret,  # sent with each action call
+        "MAPBOT_ACTION_PORT": str(instance.action_port),
+        "MAPBOT_RASA_TURNS_AT_ONCE": str(settings.rasa_turns_at_once),
+        "MAPBOT_RASA_PATCHES": "on" if settings.rasa_patches else "off",
+    }
+
+
+def actions_env(settings: Settings, instance: RasaInstance) -> dict[str, str]:
+    """What one action server reads (actions/server.py, nlu.py, portal.py)."""
+    return machine_env() | {
+        "MAPBOT_ACTION_SECRET": settings.action_secret,  # Rasa's calls
+        "MAPBOT_ACTION_PORT": str(instance.action_port),
+        "MAPBOT_RASA_URL": instance.url,
+        "MAPBOT_RASA_JWT_SECRET": settings.rasa_jwt_secret,  # signs its NLU reads
+        "MAPBOT_PORTAL_INTERNAL_URL": settings.internal_url,
+        "MAPBOT_INTERNAL_SECRET": settings.internal_secret,  # the portal's internal endpoint
+    }
 
 
 def endpoints_yaml(settings: Settings, instance: RasaInstance) -> str:
@@ -256,6 +367,10 @@ def endpoints_yaml(settings: Settings, instance: RasaInstance) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
 class _log_file:
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -264,8 +379,9 @@ class _log_file:
         if self.path is None:
             self.stream = None
             return None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.stream = open(self.path, "ab")  # noqa: SIM115 - closed in __exit__
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Readable by the service's user only, whatever the caller's umask.
+        self.stream = open(self.path, "ab", opener=_private)  # noqa: SIM115 - closed in __exit__
         return self.stream
 
     def __exit__(self, *exc) -> None:
@@ -282,6 +398,9 @@ class Stack:
     log_dir: Path
     instances: int | None = None  # default: one per URL in MAPBOT_RASA_URLS
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Run in each child before it starts: `mapbot run` ties its services' lives to its own
+    # (bot/operations/supervisor.py `die_with_parent`).
+    preexec_fn: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self.rasa = rasa_instances(self.settings, self.instances)
@@ -298,17 +417,14 @@ class Stack:
         for instance in self.rasa:
             commands[instance.actions] = [str(RASA_BIN / "python"), "-m", "actions.server",
                                           "--port", str(instance.action_port)]
-            # The HTTP API is on only for the action server's NLU calls, and every
-            # call to it needs a token signed with the shared JWT secret.
+            # Rasa's HTTP API is off (run_rasa refuses it): the action server reads
+            # with the NLU through the mapbot channel. Secrets come from the environment.
             commands[instance.rasa] = [
                 # Rasa's CLI, with MapBot's patches installed at start (bot/rasa_patches).
                 str(RASA_BIN / "python"), "-m", "bot.rasa_patches.run_rasa", "run",
                 "-i", instance.host, "-p", str(instance.port),
                 "--model", str(model), "--endpoints", str(self.endpoints_file(instance)),
-                "--credentials", "credentials.yml", "--enable-api",
-                # "=": a random secret may start with "-", which argparse would take
-                # for an option.
-                f"--jwt-secret={self.settings.rasa_jwt_secret}", "--jwt-method", "HS256"]
+                "--credentials", "credentials.yml"]
         return commands
 
     def endpoints_file(self, instance: RasaInstance) -> Path:
@@ -322,16 +438,18 @@ class Stack:
 
     def env(self, name: str) -> dict[str, str]:
         for instance in self.rasa:
-            if name in (instance.rasa, instance.actions):
-                return instance_env(self.settings, instance)
-        return service_env(self.settings)
+            if name == instance.rasa:
+                return rasa_env(self.settings, instance)
+            if name == instance.actions:
+                return actions_env(self.settings, instance)
+        return portal_env(self.settings)
 
     def start(self, *names: str) -> None:
         names = names or tuple(self.names())
         for name in names:
             if not port_is_free(self.ports()[name]):
                 raise RuntimeError(f"port {self.ports()[name]} for {name} is already in use")
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         for instance in self.rasa:
             if instance.rasa in names:
                 self.endpoints_file(instance).write_text(
@@ -340,7 +458,8 @@ class Stack:
             with _log_file(self.log_dir / f"{name}.log") as stream:
                 self.processes[name] = subprocess.Popen(
                     self.commands()[name], cwd=ROOT, env=self.env(name), stdout=stream,
-                    stderr=subprocess.STDOUT, start_new_session=True)
+                    stderr=subprocess.STDOUT, start_new_session=True,
+                    preexec_fn=self.preexec_fn, umask=PRIVATE_UMASK)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name, None)
@@ -360,36 +479,46 @@ class Stack:
     def wait_healthy(self, timeout: float = 180) -> None:
         """Until the portal says every service is up (not only enough of them)."""
         deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{self.settings.port}/healthz"
+        # The portal shares one health check for HEALTH_CACHE_SECONDS: an "ok" from before
+        # a service was restarted must not count.
+        time.sleep(HEALTH_CACHE_SECONDS + 0.2)
         while time.monotonic() < deadline:
             self._check_alive()
-            try:
-                response = httpx.get(url, timeout=5)
-                if response.status_code == 200 and response.json().get("status") == "ok":
-                    return
-            except httpx.HTTPError:
-                pass
+            if self.healthy():
+                return
             time.sleep(0.5)
         raise TimeoutError(f"the services did not become healthy; see {self.log_dir}")
+
+    def healthy(self) -> bool:
+        """Whether the portal says every service is up, now."""
+        try:
+            response = httpx.get(f"http://127.0.0.1:{self.settings.port}/healthz", timeout=5)
+            return response.status_code == 200 and response.json().get("status") == "ok"
+        except (httpx.HTTPError, ValueError):
+            return False
 
     def wait_rasa(self, timeout: float = 180) -> None:
         """Until every Rasa server's channel says it can take messages (its model is
         loaded and its action server answers): for a machine without a portal."""
         deadline = time.monotonic() + timeout
-        headers = {"Authorization": f"Bearer {self.settings.rasa_channel_secret}"}
-        waiting = list(self.rasa)
-        while waiting and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             self._check_alive()
-            try:
-                if httpx.get(f"{waiting[0].url}/webhooks/mapbot/", headers=headers,
-                             timeout=5).status_code == 200:
-                    waiting.pop(0)
-                    continue
-            except httpx.HTTPError:
-                pass
+            if self.rasa_ready():
+                return
             time.sleep(0.5)
-        if waiting:
-            raise TimeoutError(f"{waiting[0].rasa} did not become ready; see {self.log_dir}")
+        raise TimeoutError(f"the Rasa servers did not become ready; see {self.log_dir}")
+
+    def rasa_ready(self) -> bool:
+        """Whether every Rasa server's channel says it can take messages, now."""
+        headers = {"Authorization": f"Bearer {self.settings.rasa_channel_secret}"}
+        for instance in self.rasa:
+            try:
+                if httpx.get(f"{instance.url}/webhooks/mapbot/", headers=headers,
+                             timeout=5).status_code != 200:
+                    return False
+            except httpx.HTTPError:
+                return False
+        return True
 
     def _check_alive(self) -> None:
         for name, process in self.processes.items():

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from sanic import Request, Sanic
+from sanic.exceptions import MethodNotAllowed
 from sanic.response import HTTPResponse, JSONResponse, json
 from sanic.response import html as html_response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -16,11 +17,20 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.config import Settings
 from bot.core.alert_routes import check as check_alert_routes
 from bot.core.safeguarding.detector import load_rules
+from bot.core.settings_checks import check as check_settings
 from bot.operations.gc_freeze import freeze_startup_objects
-from bot.portal import api, chat, chat_page, internal, web
-from bot.portal.login_limits import LoginLimiter
+from bot.portal import api, chat, chat_page, internal, oidc_web, peers, privacy, web
+from bot.portal.conversation_locks import ConversationLocks
+from bot.portal.errors import RouteNameErrors, hide_links_in_logs, method_not_allowed
+from bot.portal.health import HEALTH_CACHE_SECONDS, HealthCheck
+from bot.portal.login_limits import LoginLimiter, RedisLoginLimiter
+from bot.portal.oidc import CouncilProvider
 from bot.portal.rasa_client import RasaClient, RasaServers
-from bot.services.alerts import AlertSender
+from bot.portal.rate_limits import MemoryRateLimiter, RedisRateLimiter
+from bot.portal.shared_state import Shared, connect
+from bot.services.alerts import AlertSender, check_email_settings
+from bot.services.notify import Notify, remind_forever
+from bot.services.retention import purge_forever
 from bot.services.store import Store
 
 logger = logging.getLogger(__name__)
@@ -47,12 +57,18 @@ SECURITY_HEADERS = {
 def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     # Sanic keeps a registry of app names; tests build several apps in one process.
     check_alert_routes(settings)  # a mistake in the alert settings stops the portal now
-    app = Sanic(f"mapbot_{next(_app_numbers)}")
+    check_email_settings(settings)
+    check_settings(settings)  # so does a setting that would leave a door open
+    app = Sanic(f"mapbot_{next(_app_numbers)}", error_handler=RouteNameErrors())
+    hide_links_in_logs()  # after Sanic configured its loggers
     app.config.REQUEST_MAX_SIZE = 64 * 1024  # the longest message is a few KB
     app.config.FALLBACK_ERROR_FORMAT = "json"
+    _trust_proxies(app, settings)
     app.ctx.settings = settings
     app.ctx.store = store or Store(settings.database_url)
-    app.ctx.login_limiter = LoginLimiter()
+    _limits_and_locks(app, settings)
+    app.ctx.council = CouncilProvider(settings) if settings.oidc_enabled else None
+    app.ctx.internal_networks = peers.networks(settings.internal_networks)
 
     @app.before_server_start
     async def open_connections(app: Sanic) -> None:
@@ -65,6 +81,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
         load_rules()  # compile the safeguarding patterns before the first message
         app.ctx.alerts = AlertSender(settings, app.ctx.store)
         app.add_task(app.ctx.alerts.run_forever(), name="alerts")
+        if settings.purge_every_hours > 0:  # bot/services/retention.py
+            app.add_task(purge_forever(app.ctx.store, settings), name="retention")
+        app.ctx.notify = Notify(settings)  # bot/services/notify.py: off without a key
+        if app.ctx.notify.client is not None:
+            app.add_task(remind_forever(app.ctx.store, app.ctx.notify), name="reminders")
 
     @app.after_server_start
     async def freeze(app: Sanic) -> None:
@@ -72,12 +93,15 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
 
     @app.after_server_stop
     async def close_connections(app: Sanic) -> None:
+        await app.cancel_task("retention", raise_exception=False)
+        await app.cancel_task("reminders", raise_exception=False)
         await app.ctx.rasa.close()
         await app.ctx.alerts.close()
         await app.ctx.store.close()
+        if app.ctx.shared is not None:  # its connections belong to this event loop
+            await app.ctx.shared.redis.connection_pool.disconnect()
 
-    @app.get("/healthz")
-    async def healthz(request: Request) -> JSONResponse:
+    async def health() -> tuple[dict, int]:
         """200 "ok": everything is up. 200 "degraded": some Rasa servers (or their
         action servers) are down, named in `down`, but at least one can take messages,
         so every conversation can carry on. 503 "unavailable": the database is down, or
@@ -86,10 +110,24 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
         down = ([] if await _database_up(app.ctx.store) else ["database"]) + (
             RasaServers.names_down(status))
         if not down:
-            return json({"status": "ok"})
+            return {"status": "ok"}, 200
         if "database" in down or all(status):
-            return json({"status": "unavailable", "down": down}, status=503)
-        return json({"status": "degraded", "down": down})
+            return {"status": "unavailable", "down": down}, 503
+        return {"status": "degraded", "down": down}, 200
+
+    # A flood of health checks asks Rasa and the database once a second at most.
+    app.ctx.health = HealthCheck(health, seconds=HEALTH_CACHE_SECONDS)
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> JSONResponse:
+        body, status = await app.ctx.health.result()
+        if not peers.is_local(request):  # what is down only for this machine
+            body = {"status": body["status"]}
+        return json(body, status=status)
+
+    @app.exception(MethodNotAllowed)
+    async def wrong_method(request: Request, exception: MethodNotAllowed) -> HTTPResponse:
+        return method_not_allowed(request, exception)
 
     @app.exception(OperationalError, InterfaceError, PoolTimeout)
     async def database_down(request: Request, exception: Exception) -> HTTPResponse:
@@ -113,9 +151,36 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     app.blueprint(api.blueprint)
     app.blueprint(chat.blueprint)
     app.blueprint(chat_page.blueprint)
+    app.blueprint(privacy.blueprint)  # the privacy notices, public
     app.blueprint(internal.blueprint)
     app.blueprint(web.blueprint)  # the social worker's screens
+    app.blueprint(oidc_web.blueprint)  # their sign-in with a council account
     return app
+
+
+def _limits_and_locks(app: Sanic, settings: Settings) -> None:
+    """The chat rate limit, the sign-in limits and the per-conversation lock: in Redis,
+    shared by every portal, when MAPBOT_PORTAL_REDIS_URL is set; else in this portal."""
+    redis = connect(settings.portal_redis_url)
+    shared = app.ctx.shared = (Shared(redis, settings.portal_redis_prefix)
+                               if redis is not None else None)
+    # A turn waits for the one before it at most as long as a turn may take.
+    app.ctx.conversation_locks = ConversationLocks(shared, settings.rasa_timeout_seconds)
+    if shared is None:
+        app.ctx.chat_limiter = MemoryRateLimiter(chat.RATE_LIMIT, 60)
+        app.ctx.login_limiter = LoginLimiter()
+    else:
+        app.ctx.chat_limiter = RedisRateLimiter(shared, chat.RATE_LIMIT, 60)
+        app.ctx.login_limiter = RedisLoginLimiter(shared)
+
+
+def _trust_proxies(app: Sanic, settings: Settings) -> None:
+    """Tell Sanic which forwarded headers come from our own proxies, so `request.scheme`
+    (HSTS, Secure cookies) and `request.remote_addr` (sign-in limits) are the client's.
+    Unset, Sanic ignores those headers: a client could write them itself."""
+    app.config.PROXIES_COUNT = settings.proxies_count
+    app.config.REAL_IP_HEADER = settings.real_ip_header or None
+    app.config.FORWARDED_SECRET = settings.forwarded_secret or None
 
 
 def _database_down(request: Request, exception: Exception) -> HTTPResponse:

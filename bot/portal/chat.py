@@ -3,18 +3,14 @@
 The Rasa sender id is the respondent's random conversation id, looked up here from the
 token; nothing the browser sends can choose whose conversation a message joins.
 
-The portal keeps no conversation state of its own. Two things are per process: the rate
-limiter and the per-conversation lock below. With several portals behind a load balancer
-each has its own (a person may then send up to the limit to each portal), and what
-serialises a conversation across portals is Rasa's lock (in Redis with several Rasa
-servers), as every portal sends a conversation to the same Rasa server.
+The portal keeps no conversation state of its own. The rate limit and the
+per-conversation lock (app.ctx.chat_limiter and app.ctx.conversation_locks, made in
+bot/portal/app.py) are in Redis when MAPBOT_PORTAL_REDIS_URL is set, so several portals
+behind a load balancer count and take turns as one; else in this portal's memory.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from sanic import Blueprint, Request
@@ -22,7 +18,8 @@ from sanic.response import JSONResponse, json
 
 from bot.core.alert_routes import first
 from bot.core.safeguarding.assess import IMMEDIATE, LOW_SAFETY_SCORE
-from bot.portal import portal_steps, safeguarding
+from bot.portal import easy_read, other_language, portal_steps, safeguarding
+from bot.portal.conversation_locks import LockBusy
 from bot.portal.errors import error
 from bot.portal.rasa_client import START_PAYLOAD, RasaUnavailable, clean_text, text_for_rasa
 from bot.services.store import Closed, NotFound
@@ -33,29 +30,10 @@ GONE = "This link no longer works. Please ask your social worker for a new one."
 UNKNOWN = "We could not find this link. Please check it, or ask your social worker."
 TRY_AGAIN = "Sorry, something went wrong on our side. Please send your message again in a moment."
 SLOW_DOWN = "You are sending messages very fast. Please wait a moment, then try again."
+# Another message of the same conversation took longer than a whole turn may.
+STILL_BUSY = ("We are still working on your last message. Please send this one again in "
+              "a moment.")
 RATE_LIMIT = 30  # messages per invitation per minute: far above any person typing
-
-
-class _RateLimiter:
-    """Per-invitation sliding window; in memory, which suits one portal process."""
-
-    def __init__(self, limit: int, seconds: float) -> None:
-        self.limit, self.seconds = limit, seconds
-        self.hits: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, key: str) -> bool:
-        now, hits = time.monotonic(), self.hits[key]
-        while hits and hits[0] <= now - self.seconds:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return False
-        hits.append(now)
-        return True
-
-
-_limiter = _RateLimiter(RATE_LIMIT, 60)
-# One message at a time per conversation, so a double press cannot interleave turns.
-_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
 @dataclass(frozen=True)
@@ -85,7 +63,8 @@ async def post_message(request: Request, token: str) -> JSONResponse:
     turn = await take_turn(request.app, respondent, body["text"])
     if turn.error:
         return error(turn.status, turn.error, **turn.extra)
-    return json({"messages": turn.messages})
+    # Easy Read: each message names its picture (drawn by the page; not stored).
+    return json({"messages": easy_read.with_pictures(respondent, turn.messages or [])})
 
 
 async def take_turn(app, respondent, text: str) -> Turn:
@@ -100,13 +79,17 @@ async def take_turn(app, respondent, text: str) -> Turn:
             status=422, error=f"Your message is too long for one go (the most is {limit} "
                               f"characters). Please send it in smaller parts.",
             extra={"max_chars": limit}))
-    if not _limiter.allow(respondent.id):
+    if not await app.ctx.chat_limiter.allow(respondent.id):
         return await _refused(app, respondent, text, Turn(status=429, error=SLOW_DOWN))
-    async with _locks[respondent.conversation_id]:
-        # Read again inside the lock: a double press must see what the first one did
-        # (a held reply taken, "Are you safe right now?" asked).
-        fresh = await app.ctx.store.respondent(respondent.id)
-        return await _converse(app, fresh, text)
+    try:
+        # One message at a time per conversation, so a double press cannot interleave turns.
+        async with app.ctx.conversation_locks.hold(respondent.conversation_id):
+            # Read again inside the lock: a double press must see what the first one did
+            # (a held reply taken, "Are you safe right now?" asked).
+            fresh = await app.ctx.store.respondent(respondent.id)
+            return await _converse(app, fresh, text)
+    except LockBusy:
+        return await _refused(app, respondent, text, Turn(status=503, error=STILL_BUSY))
 
 
 async def _refused(app, respondent, text: str, refusal: Turn) -> Turn:
@@ -114,7 +97,8 @@ async def _refused(app, respondent, text: str, refusal: Turn) -> Turn:
     person gets the help with the reason their message was not taken."""
     found = await safeguarding.check(app.ctx.settings, app.ctx.store, respondent, text)
     if found is not None and found.level == IMMEDIATE:
-        help_text = safeguarding.help_messages(respondent.role, saved=True)[0]["text"]
+        help_text = safeguarding.help_messages(respondent.role, saved=True,
+                                                  easy_read=respondent.easy_read)[0]["text"]
         return Turn(status=refusal.status, error=f"{help_text}\n\n{refusal.error}",
                     extra=refusal.extra)
     return refusal
@@ -132,6 +116,7 @@ async def _converse(app, respondent, text: str) -> Turn:
         await safeguarding.raise_low_score(settings, store, respondent.id, text)
     found = await safeguarding.check(settings, store, respondent, text, question)
     urgent = found is not None and found.level == IMMEDIATE
+    interpreter = await other_language.check(settings, store, respondent, text)
     if respondent.submitted_at is not None:
         return await _reply(store, respondent, text, await _after_sending(
             store, respondent, text, found))
@@ -156,21 +141,23 @@ async def _converse(app, respondent, text: str) -> Turn:
         # Help first; the assistant's next question waits until they choose to carry on.
         await store.hold_reply(respondent.id, messages)
         return await _reply(store, respondent, text, safeguarding.help_messages(
-            respondent.role, saved=messages is not None))
+            respondent.role, saved=messages is not None, easy_read=respondent.easy_read))
     if pending == safeguarding.SAFE_NOW:
         # A child's low home-safety number: one gentle question before the next one
         # (the portal's own, so it is asked even when the assistant cannot answer).
         await store.hold_reply(respondent.id, messages)
         return await _reply(store, respondent, text,
-                            [portal_steps.said("safe_now", respondent.role,
+                            [portal_steps.said("safe_now", respondent.role, respondent.easy_read,
                                                custom={portal_steps.PORTAL: "safe_now"})])
     if messages is None:
         if found is not None and found.sure:  # heard, though the answer was not saved
             return await _reply(store, respondent, text, [
-                safeguarding.acknowledgement(respondent.role),
-                {"text": safeguarding.NOT_SAVED[safeguarding.audience(respondent.role)]}])
+                safeguarding.acknowledgement(respondent.role, respondent.easy_read),
+                {"text": safeguarding.NOT_SAVED[safeguarding.audience(respondent.role,
+                                                                      respondent.easy_read)]}])
         return Turn(status=503, error=TRY_AGAIN)
-    return await _reply(store, respondent, text, _dressed(respondent, messages, found))
+    return await _reply(store, respondent, text,
+                        [*interpreter, *_dressed(respondent, messages, found)])
 
 
 async def _own_step(store, respondent, text: str) -> list[dict] | None:
@@ -187,9 +174,10 @@ def _dressed(respondent, messages: list[dict], found) -> list[dict]:
     """The assistant's reply, with what the portal adds: the calm acknowledgement of a
     `concern`, and the choice of name once the answers are sent."""
     if found is not None and found.sure:
-        messages = [safeguarding.acknowledgement(respondent.role), *messages]
+        messages = [safeguarding.acknowledgement(respondent.role, respondent.easy_read), *messages]
     if portal_steps.submitted(messages):
-        messages = [*messages, *portal_steps.name_choice(respondent.role)]
+        messages = [*messages, *portal_steps.name_choice(respondent.role,
+                                                                 respondent.easy_read)]
     return messages
 
 
@@ -200,24 +188,26 @@ async def _safe_now(app, respondent, text: str, urgent: bool) -> Turn:
     if reading == "yes" and not urgent:
         held = await store.take_held_reply(respondent.id)
         return await _reply(store, respondent, text, [
-            portal_steps.said("safe_now_yes", respondent.role),
+            portal_steps.said("safe_now_yes", respondent.role, respondent.easy_read),
             *(held or await portal_steps.last_prompt(store, respondent))])
     flag = await store.latest_flag(respondent.id, LOW_SAFETY_SCORE)
     if flag is not None:
         await store.set_flag_level(flag["id"], IMMEDIATE,
                                    first(app.ctx.settings, store.clock()))
     return await _reply(store, respondent, text,
-                        safeguarding.help_messages(respondent.role, saved=True))
+                        safeguarding.help_messages(respondent.role, saved=True,
+                                                  easy_read=respondent.easy_read))
 
 
 async def _after_sending(store, respondent, text: str, found) -> list[dict]:
     """The answers are sent: no more questions, but help and the name choice still work."""
     if found is not None and found.level == IMMEDIATE:
-        return [safeguarding.help_messages(respondent.role, saved=True)[0],
+        return [safeguarding.help_messages(respondent.role, saved=True,
+                                                  easy_read=respondent.easy_read)[0],
                 *await portal_steps.after_sending(store, respondent, "")]
     replies = await portal_steps.after_sending(store, respondent, text)
     if found is not None and found.sure:
-        replies = [safeguarding.acknowledgement(respondent.role), *replies]
+        replies = [safeguarding.acknowledgement(respondent.role, respondent.easy_read), *replies]
     return replies
 
 
@@ -242,6 +232,8 @@ async def _ask_rasa(app, respondent, text: str) -> list[dict] | None:
         return None
     if first_turn:
         await app.ctx.store.mark_started(respondent.id)
+    # The managers' figures: a question skipped or not understood, counted (never words).
+    await app.ctx.store.note_question_events(respondent.id, turn, messages)
     return messages
 
 

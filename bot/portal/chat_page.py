@@ -15,6 +15,7 @@ from sanic.response import HTTPResponse, redirect
 
 from bot.config import Settings
 from bot.core.vocabulary import CHILD_ROLES
+from bot.portal import easy_read
 from bot.portal.chat import take_turn
 from bot.portal.templates import render
 from bot.services.store import Closed, NotFound
@@ -73,6 +74,7 @@ async def _page(request: Request, respondent, token: str, error: str = "",
     if respondent.submitted_at is not None:
         return render("chat_sent.html", status=status, child=respondent.role in CHILD_ROLES,
                       page_url=_page_path(token), named=respondent.named_in_family_copy,
+                      easy_read=easy_read.shows_pictures(respondent),
                       quick_exit_url=_exit_url(request))
     said = await transcript(request.app.ctx.store, respondent.id)
     if draft in {choice["payload"] for choice in said.choices}:
@@ -86,7 +88,8 @@ async def _page(request: Request, respondent, token: str, error: str = "",
         endpoint=f"/api/v1/chat/{quote(token, safe='')}/messages",
         transcript=said, lines=said.shown(), latest=said.latest, choices=said.choices,
         progress=said.progress, houses=houses, error=error, draft=draft,
-        quick_exit_url=_exit_url(request))
+        easy_read=easy_read.shows_pictures(respondent), picture_for=easy_read.picture_for,
+        pictures=list(easy_read.PICTURES), quick_exit_url=_exit_url(request))
 
 
 def _page_path(token: str) -> str:

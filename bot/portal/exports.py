@@ -27,9 +27,12 @@ from docx import Document
 from docx.shared import Pt
 from sanic.response import HTTPResponse, raw
 
+from bot.core import with_you
+from bot.core.analysis import LIST_TITLES
 from bot.core.draft_map import public
 from bot.core.family_copy import family_copy
-from bot.core.vocabulary import ROLE_LABELS, ItemStatus
+from bot.core.interpreter_reply import language_name
+from bot.core.vocabulary import ASSISTED, ROLE_LABELS, ItemStatus, Role, is_child
 from bot.portal.templates import render
 
 COLUMN_TITLES = {
@@ -51,6 +54,8 @@ STATUS_CHOICES = {"draft": ("draft", "accepted"), "accepted": ("accepted",),
                   "family": ("accepted",)}
 LEVEL_LABELS = {"immediate": "Urgent: someone may be in danger now",
                 "concern": "For your attention: harm described in an answer"}
+NOT_CHECKED = "not_checked_language"  # bot/portal/other_language.py: the flag's category
+NOT_CHECKED_WORDS = "not checked for safety: needs an interpreter"
 PEOPLE_STATUS = {"invited": "invited", "in_progress": "in progress", "submitted": "submitted"}
 
 WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -70,11 +75,30 @@ def when(moment: str | None, seconds: bool = False) -> str:
     return f"{parsed.day} {parsed:%b %Y}, {clock} UTC"
 
 
+def language_words(item: dict) -> str:
+    """What the map says of an item the safeguarding check could not read."""
+    if item.get("safeguarding_checked", True):
+        return ""
+    return (f"In {language_name(item.get('language') or '')}: {NOT_CHECKED_WORDS}")
+
+
+def level_words(flag: dict) -> str:
+    """How urgent a flag is, in words; for a message in another language, that nobody
+    has checked it yet."""
+    if flag.get("category") == NOT_CHECKED:
+        language = flag.get("language")
+        return NOT_CHECKED_WORDS[0].upper() + NOT_CHECKED_WORDS[1:] + (
+            f" (written in {language_name(language)})" if language else "")
+    return LEVEL_LABELS.get(flag.get("level", "immediate"), "")
+
+
 def speaker_label(person: dict | None) -> str:
     if person is None:
         return "unknown"
     if person["role"] is None:  # the family's copy, where they chose not to be named
         return person["name"]
+    if person["role"] == Role.PROFESSIONAL and person.get("relationship"):
+        return f"{person['name']} ({person['relationship']})"  # their job: "Class teacher"
     return f"{person['name']} ({ROLE_LABELS.get(person['role'], person['role'])})"
 
 
@@ -108,6 +132,26 @@ class Column:
     def count(self) -> int:
         return sum(len(part.items) for part in self.parts)
 
+    @property
+    def by_person(self) -> list[tuple[str, list[dict]]]:
+        """Who said what in this column, so that different views of one worry show."""
+        said: dict[str, list[dict]] = {}
+        for part in self.parts:
+            for item in part.items:
+                said.setdefault(item["speaker"], []).append(item)
+        return list(said.items())
+
+
+@dataclass
+class ChildWords:
+    """One child's or young person's own words: their houses, their number, the
+    adults they trust."""
+
+    label: str
+    houses: list[Part]
+    scales: list[dict]
+    trusted: list[dict]
+
 
 @dataclass
 class MapView:
@@ -124,6 +168,19 @@ class MapView:
     flags: list[dict]
     items: list[dict]
     notes: list[str] = field(default_factory=list)
+    children: list[ChildWords] = field(default_factory=list)
+    worker_part: dict | None = None  # the worker's analysis (not in the family's copy)
+
+    def evidence_words(self, entry: dict) -> list[str]:
+        """What a statement rests on, as "“words” – who said it" (this round's items)."""
+        shown = {item["id"]: item for item in self.items}
+        return [f"“{shown[i]['original_text']}” – {shown[i]['speaker']}"
+                for i in entry.get("evidence", []) if i in shown]
+
+    def scale_line(self, common: bool) -> str:
+        """Every number of the round on one line: "Mum 7, Nan 4, Jamie 2"."""
+        return ", ".join(f"{scale['name']} {scale['value']}" for scale in self.scales
+                         if bool(scale.get("common")) == common)
 
     @property
     def open_flags(self) -> list[dict]:
@@ -152,6 +209,9 @@ def arrange(draft: dict, choice: str = "draft") -> MapView:
         person = people.get(item["respondent_id"])
         items.append(item | {"speaker": speaker_label(person), "person": person,
                              "private": bool(item.get("private")),
+                             "assisted_words": ASSISTED.get((person or {}).get("assisted")
+                                                            or "", ""),
+                             "language_words": language_words(item),
                              "status_words": STATUS_LABELS.get(item["status"], item["status"]),
                              "edited": item["text"] != item["original_text"]})
     columns = []
@@ -168,20 +228,47 @@ def arrange(draft: dict, choice: str = "draft") -> MapView:
     def with_speaker(entry: dict) -> dict:
         return entry | {"speaker": speaker_label(people.get(entry["respondent_id"]))}
 
+    order = {person_id: index for index, person_id in enumerate(people)}
+
+    def scale_of(scale: dict) -> dict:  # with the person's name alone, for the scale line
+        person = people.get(scale["respondent_id"])
+        return with_speaker(scale) | {"name": person["name"] if person else "unknown"}
+
     flags = sorted(draft["flags"], key=lambda f: (f["acknowledged_at"] is not None,
                                                    f["created_at"]))
     return MapView(
         case=draft["case"], generated_at=draft["generated_at"], choice=choice,
         respondents=[person | {"label": speaker_label(person),
                                "status_words": PEOPLE_STATUS.get(person["status"],
-                                                                 person["status"])}
+                                                                 person["status"]),
+                               # for the worker only: never in the family's copy
+                               "with_you_words": None if choice == "family"
+                               else with_you.worker_line(person.get("with_you"))}
                      for person in draft["respondents"]],
         columns=columns, houses=houses,
-        scales=[with_speaker(scale) for scale in draft["scales"]],
+        scales=[scale_of(scale) for scale in sorted(  # in the order people were invited
+            draft["scales"], key=lambda scale: order.get(scale["respondent_id"], 0))],
         network=[with_speaker(person) for person in draft["network"]],
-        flags=[with_speaker(flag) | {"level_words": LEVEL_LABELS.get(
-            flag.get("level", "immediate"), "")} for flag in flags],
-        items=items, notes=list(draft.get("notes", [])))
+        flags=[with_speaker(flag) | {"level_words": level_words(flag)} for flag in flags],
+        items=items, notes=list(draft.get("notes", [])),
+        children=_children(draft, items, people),
+        worker_part=None if choice == "family" else draft.get("worker_part"))
+
+
+def _children(draft: dict, items: list[dict], people: dict) -> list[ChildWords]:
+    """Each child's words, exactly as they gave them, for the top of the board."""
+    found = []
+    for person in people.values():
+        if not is_child(person["role"]) or person["status"] != "submitted":
+            continue
+        mine = [item for item in items if item["respondent_id"] == person["id"]]
+        houses = [Part(key, title, [item for item in mine if item["house"] == key])
+                  for key, title in HOUSE_TITLES.items()]
+        found.append(ChildWords(
+            speaker_label(person), houses,
+            [s for s in draft["scales"] if s["respondent_id"] == person["id"]],
+            [n for n in draft["network"] if n["respondent_id"] == person["id"]]))
+    return found
 
 
 def shaped(draft: dict, choice: str) -> dict:
@@ -231,6 +318,9 @@ def to_docx(draft: dict, choice: str = "draft") -> bytes:
     _table(document, ["Name", "Role", "Status", "Submitted at"],
            [[p["name"], ROLE_LABELS.get(p["role"], p["role"] or ""), p["status_words"],
              p["submitted_at"] or ""] for p in view.respondents])
+    for person in view.respondents:  # "Was anyone with you?": the worker's copies only
+        if person["with_you_words"]:
+            _p(document, f"{person['label']}. {person['with_you_words']}.")
 
     for column in view.columns:
         _h(document, column.title, level=1)
@@ -245,6 +335,9 @@ def to_docx(draft: dict, choice: str = "draft") -> bytes:
         for house in view.houses:
             _h(document, house.title, level=2)
             _items(document, house.items, view.choice)
+
+    if view.worker_part is not None:
+        _worker_part(document, view)
 
     _h(document, "Scales from 0 to 10", level=1)
     if not view.scales:
@@ -270,6 +363,28 @@ def to_docx(draft: dict, choice: str = "draft") -> bytes:
     return out.getvalue()
 
 
+def _worker_part(document, view: MapView) -> None:
+    """The worker's analysis: their words, each statement with what it rests on."""
+    part = view.worker_part or {}
+    _h(document, "The worker's part", level=1)
+    for name, title in LIST_TITLES.items():
+        _h(document, title, level=2)
+        if not part.get(name):
+            _p(document, "None yet.")
+        for entry in part.get(name, []):
+            _p(document, entry["text"])
+            if name == "next_steps":
+                _p(document, f"Who: {entry['who'] or 'not decided'}. "
+                             f"By: {entry['by'] or 'not decided'}.")
+            for words in view.evidence_words(entry):
+                _p(document, f"Resting on: {words}")
+    judgement = part.get("judgement") or {}
+    _h(document, "The worker's judgement", level=2)
+    _p(document, "Not given yet." if judgement.get("value") is None else
+           f"{judgement['value']} out of 10" + (f": {judgement['why']}"
+                                                 if judgement.get("why") else ""))
+
+
 def _flags(document, view: MapView) -> None:
     _h(document, "Safeguarding flags", level=1)
     if not view.flags:
@@ -291,12 +406,16 @@ def _items(document, items: list[dict], choice: str) -> None:
         headers.append("Status")
     rows = []
     for item in items:
-        words = item["text"]
+        words = item["original_text"] if item["edited"] else item["text"]
+        if item["edited"]:  # their own words first, the worker's wording marked as theirs
+            words += f"\n(The worker's wording: {item['text']})"
         if item["private"]:
             words += "\n(Asked to be kept from the family)"
-        if item["edited"]:
-            words += f"\n(First written as: {item['original_text']})"
-        row = [words, item["speaker"], item["question"]]
+        if item["language_words"]:
+            words += f"\n({item['language_words'][0].upper()}{item['language_words'][1:]})"
+        speaker = item["speaker"] + (f"\n({item['assisted_words']})"
+                                     if item["assisted_words"] else "")
+        row = [words, speaker, item["question"]]
         if choice not in ("accepted", "family"):
             row.append(item["status_words"])
         rows.append(row)
@@ -334,7 +453,8 @@ def _print_page(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
     """The print-ready page; `links` adds the screens' links between the versions."""
     view = arrange(draft, choice)
     page = render("worker_print.html", view=view, links=links, case_id=case_id,
-                  title=f"Map for {view.case['child_name']}", when=when)
+                  title=f"Map for {view.case['child_name']}", when=when,
+                  analysis_titles=LIST_TITLES)
     assert page.body is not None  # a rendered page always has a body
     return page.body
 

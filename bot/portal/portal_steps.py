@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core import with_you
 from bot.core.safeguarding.assess import CONCERN, LOW_SAFETY_SCORE
 from bot.core.texts import button, say
 from bot.core.vocabulary import CHILD_ROLES, audience_for
@@ -32,9 +33,10 @@ _NO = re.compile(r"^\s*(n|no|nah|nope|not safe|i'?m not)\b", re.I)
 TITLE_CHARS = 40
 
 
-def said(key: str, role: str, **extra) -> dict:
-    """One message from texts.yml, with its buttons, as the chat endpoint sends it."""
-    text, buttons = say(key, role, audience_for(role), {})
+def said(key: str, role: str, easy_read: bool = False, **extra) -> dict:
+    """One message from texts.yml, with its buttons, as the chat endpoint sends it
+    (`easy_read`: the invitation's option; bot/core/texts.py decides who gets it)."""
+    text, buttons = say(key, role, audience_for(role), {}, easy_read)
     message: dict = {"text": text}
     if buttons:
         message["buttons"] = buttons
@@ -50,7 +52,10 @@ def private_button(answer_key: str) -> dict:
 
 
 def offer_private(messages: list[dict], answer_key: str) -> list[dict]:
-    """Add the button to the assistant's next question (the last message with buttons)."""
+    """Add the button to the assistant's next question (the last message with buttons).
+    Never for "Was anyone with you?": it is for the worker, not on the family's map."""
+    if answer_key == with_you.KEY:
+        return messages
     for index in range(len(messages) - 1, -1, -1):
         if messages[index].get("buttons"):
             changed = dict(messages[index])
@@ -67,22 +72,29 @@ def private_key(text: str) -> str | None:
 
 async def keep_private(store: Store, respondent, key: str) -> list[dict]:
     """Mark the answer private; say so honestly; ask the last question again."""
-    if not await store.mark_private(respondent.id, key):
+<<<<<<< HEAD
+    if key == with_you.KEY or not await store.mark_private(respondent.id, key):
         return [said("nothing_private", respondent.role)]
     return [said("kept_private", respondent.role), *await last_prompt(store, respondent)]
+=======
+    if not await store.mark_private(respondent.id, key):
+        return [said("nothing_private", respondent.role, respondent.easy_read)]
+    return [said("kept_private", respondent.role, respondent.easy_read),
+            *await last_prompt(store, respondent)]
+>>>>>>> easy-read
 
 
 async def choose_private(store: Store, respondent) -> list[dict]:
     """In the read-back: every answer as a button, to keep it from the family."""
     answers = [a for a in await store.answers(respondent.conversation_id)
-               if not a["private"]]
+               if not a["private"] and a["key"] != with_you.KEY]
     if not answers:
-        return [said("nothing_private", respondent.role), *await last_prompt(store,
-                                                                               respondent)]
+        return [said("nothing_private", respondent.role, respondent.easy_read),
+                *await last_prompt(store, respondent)]
     choices = [{"title": _title(a["text"]), "payload": private_button(a["key"])["payload"]}
                for a in answers]
-    return [said("pick_private", respondent.role, buttons=[*choices, button("back")],
-                 custom={PORTAL: "private_list"})]
+    return [said("pick_private", respondent.role, respondent.easy_read,
+                 buttons=[*choices, button("back")], custom={PORTAL: "private_list"})]
 
 
 async def last_prompt(store: Store, respondent) -> list[dict]:
@@ -128,9 +140,9 @@ async def answer_safe_now(store: Store, respondent, text: str) -> str:
 
 # After Send ---------------------------------------------------------------------------
 
-def name_choice(role: str) -> list[dict]:
+def name_choice(role: str, easy_read: bool = False) -> list[dict]:
     """Adults choose whether their name goes with their words in the family's copy."""
-    return [] if role in CHILD_ROLES else [said("name_choice", role)]
+    return [] if role in CHILD_ROLES else [said("name_choice", role, easy_read)]
 
 
 def submitted(messages: list[dict]) -> bool:
@@ -142,6 +154,7 @@ async def after_sending(store: Store, respondent, text: str) -> list[dict]:
     choice = text.strip()
     if choice in (NAME_YES, NAME_NO) and respondent.role not in CHILD_ROLES:
         await store.set_named(respondent.id, choice == NAME_YES)
-        return [said("name_yes" if choice == NAME_YES else "name_no", respondent.role)]
-    return [said("already_sent", respondent.role)]
+        return [said("name_yes" if choice == NAME_YES else "name_no", respondent.role,
+                     respondent.easy_read)]
+    return [said("already_sent", respondent.role, respondent.easy_read)]
 

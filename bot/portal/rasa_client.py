@@ -9,6 +9,15 @@ lock is not race-safe across servers, so a conversation must keep to one server;
 that server cannot take a message (refused, timed out connecting, or not ready: its
 model or its action server is not up), the message goes to the next server in that
 conversation's order, and so do its later messages while the first is down.
+
+A server killed mid-turn drops its connections: the message was sent, and the turn may
+have run in part, or wholly. When that server then cannot be reached, the message goes
+to the next server too, as the same turn: the turn is all or nothing in the shared
+tracker store (Rasa saves it once, at its end, in one transaction), the answers its
+actions stored are keyed by question and slot values of the saved tracker (stored
+again, they replace themselves), and a turn that was saved is replayed by the channel
+(`metadata.turn`), not run again. A dropped connection to a server that still answers
+is retried on that same server, once, for the same reasons.
 """
 
 from __future__ import annotations
@@ -25,6 +34,8 @@ from collections.abc import Callable
 import aiohttp
 
 from bot.config import HTTP_KEEPALIVE_SECONDS
+from bot.core import with_you
+from bot.portal import inputs
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +55,21 @@ _ALLOWED_ENTITIES: dict[str, dict[str, re.Pattern[str]]] = {
     "choose_house": {"house": re.compile(r"^(good_things|worries|dreams)$")},
     "change_answer": {"answer_key": re.compile(r"^[a-z0-9_]{1,80}$")},
     "remove_answer": {"answer_key": re.compile(r"^[a-z0-9_]{1,80}$")},
+    # "Was anyone with you while you answered?" (bot/core/with_you.py)
+    with_you.KEY: {with_you.KEY: re.compile(rf"^({'|'.join(with_you.CODES)})$")},
 }
 START_PAYLOAD = "/start"
 # U+2060 WORD JOINER: invisible, and not stripped by Rasa, so "/restart" stays words.
 _DEFANG = "\u2060"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class RasaUnavailable(Exception):
     """No reply: the person is asked to send their message again in a moment."""
+
+
+class RasaConnectionLost(RasaUnavailable):
+    """The message was sent, then the connection dropped before the whole answer came:
+    the turn may have run, in part or wholly (see the module text for when to retry)."""
 
 
 class RasaNotReady(RasaUnavailable):
@@ -61,10 +78,17 @@ class RasaNotReady(RasaUnavailable):
 
 
 def clean_text(text: str) -> str:
-    """Drop what no database or screen can hold (NUL and other control characters,
-    lone surrogates); every other character, spelling and space is kept as typed."""
+    """Drop what no database or screen should hold (control characters by the workers'
+    rule in bot/portal/inputs.py, lone surrogates); every other character, spelling and
+    space is kept as typed (a CR too: a plain form sends line breaks as CR LF)."""
     text = text.encode("utf-8", "replace").decode("utf-8") if _has_surrogates(text) else text
-    return _CONTROL.sub("", text)
+    if not any(_dropped(char) for char in text):
+        return text
+    return "".join(char for char in text if not _dropped(char))
+
+
+def _dropped(char: str) -> bool:
+    return char != "\r" and inputs.is_control(char, lines=True)
 
 
 def _has_surrogates(text: str) -> bool:
@@ -146,6 +170,9 @@ class RasaClient:
                 status, content = response.status, await response.read()
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
             raise RasaNotReady(f"{type(error).__name__}") from error  # nothing was sent
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError,
+                aiohttp.ClientPayloadError) as error:
+            raise RasaConnectionLost(f"{type(error).__name__}") from error
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             # Sent, but no answer: the turn may have run. The person sends it again, and
             # the channel replays a finished turn rather than running it twice.
@@ -226,20 +253,40 @@ class RasaServers:
         return up + [i for i in order if i not in up]
 
     async def send(self, conversation_id: str, text: str, metadata: dict) -> list[dict]:
-        last: RasaNotReady | None = None
+        last: RasaUnavailable | None = None
         for index in self._candidates(conversation_id):
             try:
-                messages = await self.clients[index].send(conversation_id, text, metadata)
+                messages = await self._send_to(index, conversation_id, text, metadata)
             except RasaNotReady as error:
-                if index not in self._down_until or self._down_until[index] <= self._clock():
-                    logger.warning("Rasa server %d cannot take messages (%s); its "
-                                   "conversations go to the next server", index + 1, error)
-                self._down_until[index] = self._clock() + self.down_seconds
+                self._mark_down(index, error)
                 last = error
                 continue
             self._down_until.pop(index, None)
             return messages
         raise RasaUnavailable("no Rasa server can take this message just now") from last
+
+    async def _send_to(self, index: int, conversation_id: str, text: str,
+                       metadata: dict) -> list[dict]:
+        """One server's answer. A dropped connection is retried there once if the server
+        still answers; if it cannot be reached (killed), RasaNotReady: the next server
+        may take the same turn (see the module text)."""
+        client = self.clients[index]
+        try:
+            return await client.send(conversation_id, text, metadata)
+        except RasaConnectionLost as error:
+            if "rasa" in await client.down():
+                logger.warning("Rasa server %d was lost with a turn in flight (%s); the "
+                               "turn goes to the next server", index + 1, error)
+                raise RasaNotReady(f"connection lost, then unreachable ({error})") from error
+            logger.warning("Rasa server %d dropped a connection (%s); the turn is sent "
+                           "to it again", index + 1, error)
+        return await client.send(conversation_id, text, metadata)
+
+    def _mark_down(self, index: int, error: RasaUnavailable) -> None:
+        if index not in self._down_until or self._down_until[index] <= self._clock():
+            logger.warning("Rasa server %d cannot take messages (%s); its conversations "
+                           "go to the next server", index + 1, error)
+        self._down_until[index] = self._clock() + self.down_seconds
 
     async def status(self) -> list[list[str]]:
         """For each server, in the configured order, what of it is down ([] when it

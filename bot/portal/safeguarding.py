@@ -15,6 +15,7 @@ from bot.core.safeguarding.assess import (
     assess,
 )
 from bot.core.safeguarding.detector import offer_text, reply_text
+from bot.core.safeguarding.flag_text import capped
 from bot.core.texts import say
 from bot.core.understanding.scale import parse_scale
 from bot.core.vocabulary import CHILD_ROLES
@@ -32,11 +33,16 @@ NOT_SAVED = {
              "side, so it was not saved as an answer. Please send it again in a moment.",
     "child": "Your social worker will still be told. But something went wrong, so it was "
              "not saved as an answer. You can send it again in a moment.",
+    "easy_read": "Your social worker will still be told. But something went wrong. "
+                 "Your answer was not saved. Please send it again soon.",
 }
 
 
-def audience(role: str) -> str:
-    return "child" if role in CHILD_ROLES else "adult"
+def audience(role: str, easy_read: bool = False) -> str:
+    """Whose help texts: "child", "adult", or "easy_read" (an adult invited with it)."""
+    if role in CHILD_ROLES:
+        return "child"
+    return "easy_read" if easy_read else "adult"
 
 
 async def find(text: str, question: str | None) -> Assessment | None:
@@ -54,7 +60,10 @@ async def check(settings: Settings, store: Store, respondent, text: str,
         return None
     alerting = found.sure  # the welcome says a worry about safety is told straight away
     route = first(settings, store.clock()) if alerting else None
-    await store.raise_flag(respondent.id, found.category, text, route, level=found.level)
+    # A message refused as too long is kept only in part (saying so), so one link
+    # cannot fill the store or the board.
+    kept = capped(text, settings.max_message_chars, found.matched)
+    await store.raise_flag(respondent.id, found.category, kept, route, level=found.level)
     return found
 
 
@@ -83,15 +92,15 @@ async def raise_low_score(settings: Settings, store: Store, respondent_id: str,
         await store.set_pending_check(respondent_id, SAFE_NOW)
 
 
-def acknowledgement(role: str) -> dict:
+def acknowledgement(role: str, easy_read: bool = False) -> dict:
     """For a `concern`: one calm line, then the conversation goes on."""
-    text, _ = say("concern_ack", role, audience(role), {})
+    text, _ = say("concern_ack", role, audience(role), {}, easy_read)
     return {"text": text, "custom": {"acknowledged": CONCERN}}  # not the help: no choice
 
 
-def help_messages(role: str, saved: bool) -> list[dict]:
+def help_messages(role: str, saved: bool, easy_read: bool = False) -> list[dict]:
     """Thanks, help now, who will be told; then the choice to carry on or stop."""
-    who = audience(role)
+    who = audience(role, easy_read)
     messages: list[dict] = [{"text": reply_text(who)}]
     if not saved:
         messages.append({"text": NOT_SAVED[who]})

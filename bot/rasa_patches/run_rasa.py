@@ -7,10 +7,16 @@ register that one, then runs Rasa's CLI unchanged. The patches go in through the
 `init_managers`, which Rasa calls once the command line is read and before the command
 runs (before any model, channel or endpoint is loaded). A patch that does not fit this
 Rasa stops the start with its PatchError; MAPBOT_RASA_PATCHES=off starts stock Rasa.
+
+Rasa's HTTP API stays off whatever the command line says (hook `configure_commandline`,
+with the arguments as Rasa parsed them): with it, one token opens every conversation and
+the model. The action server reads with the NLU through MapBot's channel instead
+(bot/rasa_plugins/secure_rest.py), so no secret is ever on Rasa's command line.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import Any
 
@@ -19,10 +25,24 @@ import pluggy
 from bot import rasa_patches
 
 hookimpl = pluggy.HookimplMarker("rasa")
+# `rasa run` options that would open Rasa's HTTP API, or put a secret on the command line.
+API_OPTIONS = ("enable_api", "auth_token", "jwt_secret", "jwt_private_key")
+
+
+def refuse_http_api(arguments: argparse.Namespace) -> None:
+    given = [name for name in API_OPTIONS if getattr(arguments, name, None)]
+    if given:
+        options = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise SystemExit(f"MapBot's Rasa server runs without Rasa's HTTP API; remove {options}"
+                         " (the action server reads through the mapbot channel).")
 
 
 class MapBotPatches:
     """MapBot's plug-in for Rasa's plug-in manager."""
+
+    @hookimpl
+    def configure_commandline(self, cmdline_arguments: argparse.Namespace) -> None:
+        refuse_http_api(cmdline_arguments)
 
     @hookimpl
     def init_managers(self, endpoints_file: str | None) -> None:

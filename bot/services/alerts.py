@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 import smtplib
+import ssl
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -128,8 +129,30 @@ class AlertSender:
             await asyncio.to_thread(self._send_email, email(job, self.settings))
 
     def _send_email(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:
-            if self.settings.smtp_user:
-                smtp.starttls()
-                smtp.login(self.settings.smtp_user, self.settings.smtp_password)
+        settings = self.settings
+        if settings.smtp_tls == "tls":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.smtp_host, settings.smtp_port, timeout=10,
+                context=smtp_tls_context(settings))
+        else:
+            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10)
+        with smtp:
+            if settings.smtp_tls == "starttls":
+                # Raises when the server offers no STARTTLS: never fall back to plain text.
+                smtp.starttls(context=smtp_tls_context(settings))
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password)
             smtp.send_message(message)
+
+
+def smtp_tls_context(settings: Settings) -> ssl.SSLContext:
+    """Verifies the server's certificate and name, against `smtp_ca_file` when it is set
+    (a council's own CA), else the system's CAs."""
+    return ssl.create_default_context(cafile=settings.smtp_ca_file or None)
+
+
+def check_email_settings(settings: Settings) -> None:
+    """At start: a password is never sent over plain SMTP."""
+    if settings.smtp_host and settings.smtp_user and settings.smtp_tls == "off":
+        raise ValueError("MAPBOT_SMTP_USER is set but MAPBOT_SMTP_TLS is off: the SMTP "
+                         "password would be sent in plain text. Use starttls or tls.")

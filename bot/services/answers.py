@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.core import draft_map
+from bot.core.answer_language import ENGLISH, language_of
 from bot.core.draft_map import iso
 from bot.database.models import Answer, Item, Respondent, new_id, utcnow
 from bot.services.common import Closed, Common, NotFound
@@ -121,12 +122,16 @@ class AnswersService(Common):
         """The draft map's items from one answer (none unless it is an item answer)."""
         if answer.kind != "item":
             return []
+        # The safeguarding check reads English: an item in another language is marked
+        # not checked (its message was flagged on the chat path).
+        language = language_of(answer.text)
         drafts = draft_map.items_from_answer(
             answer.text, answer.question, answer.section, answer.category, answer.house,
             json.loads(answer.parts) if answer.parts else None)
         return [Item(answer_id=answer.id, respondent_id=respondent_id, section=d.section,
                      private=bool(answer.private),
                      category=d.category, house=d.house, text=d.text, original_text=d.text,
-                     question=d.question, confidence=d.confidence,
+                     question=d.question, confidence=d.confidence, language=language,
+                     safeguarding_checked=language == ENGLISH,
                      position=answer.position * 100 + index)
                 for index, d in enumerate(drafts)]

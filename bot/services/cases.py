@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.vocabulary import OWNER, SHARING_KINDS, VIEWER
-from bot.database.models import Case, CaseAccess, Flag, Item, Respondent, Worker
+from bot.database.models import Case, CaseAccess, Flag, Item, Respondent, Round, Worker
 from bot.services.common import TEAM, Common, Conflict, NotFound, ReadOnly, kind_of
+from bot.services.rounds import FIRST_LABEL
 from bot.services.shapes import AccessJson, CaseDetailJson, CaseJson, CaseTeamJson
 
 
@@ -19,6 +20,8 @@ class CasesService(Common):
             case = Case(reference=reference, child_name=child_name, created_by=worker.id)
             session.add(case)
             await session.flush()
+            session.add(Round(case_id=case.id, number=1, label=FIRST_LABEL,
+                              started_at=case.created_at))
             return self._case_json(case)
 
     async def list_cases(self, worker: Worker) -> list[CaseJson]:
@@ -129,6 +132,12 @@ class CasesService(Common):
                 Flag.case_id.in_(case_ids), Flag.acknowledged_at.is_(None))
                 .order_by(Flag.created_at))
             return list(respondents), list(flags)
+
+    async def demo_cases(self, case_ids: list[str]) -> set[str]:
+        """Which of these cases are the demo's (`mapbot demo`), for the screens to say so."""
+        async with self.sessions() as session:
+            return set(await session.scalars(select(Case.id).where(
+                Case.id.in_(case_ids), Case.demo.is_(True))))
 
     async def case_of(self, model: type[Item] | type[Flag] | type[Respondent],
                       object_id: str) -> str | None:

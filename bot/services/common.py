@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.alert_routes import Route
 from bot.core.draft_map import iso
-from bot.core.vocabulary import ADMINISTRATOR, OVERSIGHT_KINDS, OWNER, VIEWER, WORKER
+from bot.core.vocabulary import (
+    ADMINISTRATOR,
+    OVERSIGHT_KINDS,
+    OWNER,
+    VIEWER,
+    WORKER,
+    question_set_for,
+)
 from bot.database.models import Alert, Answer, Case, CaseAccess, Flag, Item, Respondent, Worker
 from bot.services.shapes import AnswerJson, CaseJson, FlagJson, ItemJson, RespondentJson
 
@@ -31,6 +38,10 @@ class ReadOnly(Exception):
 
 class Conflict(Exception):
     """The change cannot be made as asked (the message says why, in plain words)."""
+
+
+class Invalid(Exception):
+    """What was sent names something that is not this case's (the message says what)."""
 
 
 # What a worker may do to a case, by their access to it (`Store.access`): the case's
@@ -137,10 +148,14 @@ class Common:
         data: RespondentJson = {
             "id": respondent.id, "role": respondent.role, "name": respondent.name,
             "status": respondent.status, "submitted_at": iso(respondent.submitted_at),
-            "named_in_family_copy": bool(respondent.named_in_family_copy)}
+            "relationship": respondent.relationship_to_child,
+            "named_in_family_copy": bool(respondent.named_in_family_copy),
+            "assisted": respondent.assisted}
         if full:
             data |= {"expires_at": iso(respondent.expires_at),
-                     "revoked_at": iso(respondent.revoked_at)}
+                     "revoked_at": iso(respondent.revoked_at),
+                     "questions": question_set_for(respondent.role, respondent.question_set),
+                     "easy_read": bool(respondent.easy_read)}
         return data
 
     @staticmethod
@@ -155,7 +170,7 @@ class Common:
         return {"id": flag.id, "kind": "safeguarding", "respondent_id": flag.respondent_id,
                 "text": flag.text, "category": flag.category, "level": flag.level,
                 "created_at": iso(flag.created_at), "acknowledged_by": flag.acknowledged_by,
-                "acknowledged_at": iso(flag.acknowledged_at)}
+                "acknowledged_at": iso(flag.acknowledged_at), "language": flag.language}
 
     @staticmethod
     def _item_json(item: Item) -> ItemJson:
@@ -164,4 +179,6 @@ class Common:
                 "original_text": item.original_text, "question": item.question,
                 "confidence": item.confidence, "status": item.status,
                 "private": bool(item.private), "suggested_section": None,
+                "language": item.language or "en",
+                "safeguarding_checked": item.safeguarding_checked is not False,
                 "created_at": iso(item.created_at)}

@@ -23,6 +23,8 @@ class Conversation:
     name: str
     child_name: str
     status: str
+    question_set: str | None = None  # the worker's choice at invitation, if any
+    easy_read: bool = False  # Easy Read wording (adults; issue 23)
 
 
 class ConversationService(Common):
@@ -35,7 +37,8 @@ class ConversationService(Common):
             assert case is not None  # a respondent belongs to a case (foreign key)
             return Conversation(
                 respondent.id, respondent.conversation_id, respondent.role, respondent.name,
-                case.child_name, respondent.status,
+                case.child_name, respondent.status, respondent.question_set,
+                bool(respondent.easy_read),
             )
 
     async def record_messages(self, respondent_id: str, person_text: str,

@@ -21,15 +21,21 @@ class FlagsService(Common):
 
     async def raise_flag(self, respondent_id: str, category: str, text: str,
                          route: Route | None, level: str = "immediate",
-                         now: datetime | None = None) -> FlagJson:
+                         now: datetime | None = None,
+                         language: str | None = None) -> FlagJson:
         """Store the flag and its alerts in one transaction, before anything else.
 
-        `route` is where its alerts go (None: no alerts, as for a `concern`). While an
+        `route` is where its alerts go (None: no alerts, as for a `concern` or in the
+        demo case). While an
         earlier alerted flag of the same person is open, the new flag joins its alerts
         instead: one family cannot flood the inbox, and every flag is still stored."""
         now = now or self.clock()
         async with self.sessions.begin() as session:
-            respondent = await session.get(Respondent, respondent_id)
+            # The person's row is locked until this commits (PostgreSQL; SQLite's writes
+            # take turns anyway): a flood of messages at once, each raising a flag, must
+            # find the first one's alerts and join them, not each start their own.
+            respondent = await session.scalar(select(Respondent).where(
+                Respondent.id == respondent_id).with_for_update())
             assert respondent is not None  # its id came from its chat token
             since = now - timedelta(minutes=FLAG_REPEAT_MINUTES)
             same = await session.scalar(select(Flag).where(
@@ -37,8 +43,11 @@ class FlagsService(Common):
                 Flag.created_at >= since))
             if same is not None:
                 return self._flag_json(same)
+            if await _demo(session, respondent.case_id):
+                route = None  # the demo's made-up words alert nobody
             flag = Flag(id=new_id(), case_id=respondent.case_id, respondent_id=respondent_id,
-                        category=category, text=text, level=level, created_at=now)
+                        category=category, text=text, level=level, created_at=now,
+                        language=language)
             session.add(flag)
             await session.flush()
             if route is not None:
@@ -89,7 +98,8 @@ class FlagsService(Common):
             if flag.level != level:
                 flag.level = level
                 if (route is not None and flag.alert_step is None
-                        and flag.collapsed_into is None):
+                        and flag.collapsed_into is None
+                        and not await _demo(session, flag.case_id)):
                     await self._alert_or_join(session, flag, route, now)
             return self._flag_json(flag)
 
@@ -112,6 +122,18 @@ class FlagsService(Common):
                 flag.acknowledged_by, flag.acknowledged_at = worker.username, now or self.clock()
             return self._flag_json(flag)
 
+    async def same_person_open(self, flag_id: str) -> list[str]:
+        """The open flags of the person who wrote this one, in its case, oldest first
+        (to acknowledge a flood of their messages at once, after reading them)."""
+        async with self.sessions() as session:
+            flag = await session.get(Flag, flag_id)
+            if flag is None:
+                raise NotFound
+            ids = await session.scalars(select(Flag.id).where(
+                Flag.respondent_id == flag.respondent_id, Flag.case_id == flag.case_id,
+                Flag.acknowledged_at.is_(None)).order_by(Flag.created_at, Flag.id))
+            return list(ids)
+
     async def open_flags(self, worker: Worker) -> list[OpenFlagJson]:
         """Open flags this worker may see, oldest first: their cases' (their own and
         those shared with them), or every case's for duty, managers and administrators."""
@@ -133,3 +155,7 @@ class FlagsService(Common):
         if case_id is None:
             raise NotFound
         return case_id
+
+
+async def _demo(session: AsyncSession, case_id: str) -> bool:
+    return bool(await session.scalar(select(Case.demo).where(Case.id == case_id)))

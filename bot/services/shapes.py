@@ -23,14 +23,22 @@ class RespondentSummaryJson(TypedDict):
     name: str
     status: str
     submitted_at: str | None
+    relationship: str | None  # who they are to the child; a professional's job
     named_in_family_copy: bool
+    assisted: str | None  # "worker", "advocate", "interpreter": who helped them answer
 
 
 class RespondentJson(RespondentSummaryJson, total=False):
     """A respondent (an invitation) as the case shows them: with their link's dates."""
 
+    # The worker's map only, once sent: "Was anyone with you while you answered?" in the
+    # worker's words (bot/core/with_you.py), None unanswered; never in the family's copy.
+    with_you: str | None
+
     expires_at: str | None
     revoked_at: str | None
+    questions: str | None  # the adult question set they get (None for a child)
+    easy_read: bool  # Easy Read: the shortest wording, with pictures (issue 23)
 
 
 class CaseDetailJson(CaseJson):
@@ -83,6 +91,8 @@ class ItemJson(TypedDict):
     status: str
     private: bool
     suggested_section: str | None
+    language: str  # ISO 639-1
+    safeguarding_checked: bool  # False: in a language the check cannot read
     created_at: str | None
 
 
@@ -96,6 +106,7 @@ class FlagJson(TypedDict):
     created_at: str | None
     acknowledged_by: str | None
     acknowledged_at: str | None
+    language: str | None  # internal: a message not checked, in this language
 
 
 class OpenFlagJson(FlagJson):
@@ -113,17 +124,41 @@ class MapCaseJson(TypedDict):
     child_name: str
 
 
+class RoundJson(TypedDict):
+    id: str
+    number: int
+    label: str
+    started_at: str | None
+
+
+class AnalysisJson(TypedDict):
+    """The worker's part of the map (bot/core/analysis.py), as the contract shows it."""
+
+    version: int
+    danger_statements: list[dict[str, Any]]
+    safety_goals: list[dict[str, Any]]
+    grey_areas: list[dict[str, Any]]
+    next_steps: list[dict[str, Any]]
+    judgement: dict[str, Any]
+    scaffolds: dict[str, list[dict[str, Any]]]
+    updated_at: str | None
+    updated_by: str | None
+
+
 class DraftMapJson(TypedDict):
     """The draft map (`bot.core.draft_map.SCHEMA`): what the exports are made from."""
 
     schema: str
     case: MapCaseJson
     generated_at: str | None
-    respondents: list[RespondentSummaryJson]
+    respondents: list[RespondentJson]
     items: list[ItemJson]
     scales: list[dict[str, Any]]
     network: list[dict[str, Any]]
     flags: list[FlagJson]
+    round: RoundJson
+    history: dict[str, list[dict[str, Any]]]
+    analysis: dict[str, str]
 
 
 class AlertJson(TypedDict):

@@ -4,8 +4,10 @@ The browser holds only a random session id in a cookie (HttpOnly, SameSite=Lax, 
 when the portal is reached over HTTPS); the database holds a hash of it, who it belongs
 to, its CSRF token and when it was made and last used. A session ends after
 `session_idle_minutes` without a request, after `session_absolute_hours` whatever
-happens, and at once when the worker signs out (the row is deleted, so the old cookie
-opens nothing).
+happens (`oidc_session_minutes` for a council account), and at once when the worker
+signs out (the row is deleted, so the old cookie opens nothing), signs out everywhere,
+changes their password (every other session), or their account is switched off
+(checked on every request).
 """
 
 from __future__ import annotations
@@ -63,14 +65,25 @@ async def load(store: Store, settings: Settings, session_id: str | None) -> WebU
         if row is None:
             return None
         idle = now - _aware(row.last_seen_at) > timedelta(minutes=settings.session_idle_minutes)
-        too_old = now - _aware(row.created_at) > timedelta(hours=settings.session_absolute_hours)
         worker = await session.get(Worker, row.worker_id)
-        if idle or too_old or worker is None:
+        too_old = now - _aware(row.created_at) > lifetime(settings, worker)
+        # A switched-off account's sessions end on its next request.
+        if idle or too_old or worker is None or worker.disabled_at is not None:
             await session.delete(row)
             return None
         if (now - _aware(row.last_seen_at)).total_seconds() >= TOUCH_EVERY_SECONDS:
             row.last_seen_at = now
         return WebUser(worker, key, row.csrf_token)
+
+
+def lifetime(settings: Settings, worker: Worker | None) -> timedelta:
+    """How long a session lasts after sign-in. A council account's (OpenID Connect) is
+    shorter, so that someone disabled in the council's directory is out within it: at the
+    next sign-in the provider is asked again."""
+    limit = timedelta(hours=settings.session_absolute_hours)
+    if worker is not None and worker.oidc_subject:
+        return min(limit, timedelta(minutes=settings.oidc_session_minutes))
+    return limit
 
 
 async def end(store: Store, session_id: str | None) -> None:

@@ -14,13 +14,16 @@ import pytest
 import textstat
 import yaml
 
-from actions.questions import ADULT_ORDER, child_order
+from actions.questions import QUESTION_SETS, child_order
 from bot.config import ROOT
 
 TEXTS = ROOT / "actions" / "texts.yml"
 SAFEGUARDING = ROOT / "bot" / "core" / "safeguarding" / "patterns.yml"
 VALUES = {"name": "Sam", "child_name": "Jamie", "scale_value": 6, "old_text": "my cat"}
 LIMITS = {"child": (3.0, 15), "young_person": (6.0, 20), "adult": (6.0, 25)}
+# Every adult question set is read with its own wording (adults' limits).
+READERS = {**{name: "adult" for name in QUESTION_SETS}, "child": "child",
+           "young_person": "young_person"}
 # Names the formula counts as long words, though every reader here knows them: the
 # assistant's name, the helpline, and "social worker" (every child here has one).
 FAMILIAR = {"MapBot": "Bot", "Childline": "line", "social worker": "helper"}
@@ -31,33 +34,34 @@ def catalogue() -> dict:
     return yaml.safe_load(TEXTS.read_text(encoding="utf-8"))
 
 
-def _pick(value, audience: str):
+def _pick(value, reader: str):
+    """A reader is an adult question set (its wording, then the adults') or a child's."""
     if not isinstance(value, dict):
         return value
-    keys = ["parent", "adult", "default"] if audience == "adult" else [audience, "default"]
+    keys = [reader, "adult", "default"] if READERS[reader] == "adult" else [reader, "default"]
     return next((value[key] for key in keys if key in value), None)
 
 
-def _asked_of(audience: str) -> list[str]:
-    """Only the questions this audience is ever asked."""
-    order = ADULT_ORDER if audience == "adult" else child_order(None)
+def _asked_of(reader: str) -> list[str]:
+    """Only the questions this reader is ever asked."""
+    order = QUESTION_SETS[reader] if READERS[reader] == "adult" else child_order(None)
     return [*order, "new_text"]
 
 
-def messages(audience: str) -> list[tuple[str, str]]:
+def messages(reader: str) -> list[tuple[str, str]]:
     found = []
     for key, entry in catalogue()["say"].items():
         text = _pick(entry["text"] if isinstance(entry, dict) and "text" in entry else entry,
-                     audience)
+                     reader)
         if text:
             found.append((f"say.{key}", text))
     safeguarding = yaml.safe_load(SAFEGUARDING.read_text(encoding="utf-8"))
-    who = "adult" if audience == "adult" else "child"
+    who = "adult" if READERS[reader] == "adult" else "child"
     for section in ("replies", "offers"):
         found.append((f"safeguarding.{section}", safeguarding[section][who]))
-    for key in _asked_of(audience):
+    for key in _asked_of(reader):
         for part, value in catalogue()["questions"][key].items():
-            text = _pick(value, audience)
+            text = _pick(value, reader)
             if text:
                 found.append((f"questions.{key}.{part}", text))
     return found
@@ -74,13 +78,14 @@ def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
 
 
-CASES = [(audience, key, text) for audience in LIMITS for key, text in messages(audience)]
+CASES = [(reader, key, text) for reader in READERS for key, text in messages(reader)]
 
 
-@pytest.mark.parametrize(("audience", "key", "text"), CASES,
+@pytest.mark.parametrize(("reader", "key", "text"), CASES,
                          ids=[f"{a}:{k}" for a, k, _ in CASES])
-def test_message_is_easy_to_read(audience: str, key: str, text: str) -> None:
-    max_grade, max_words = LIMITS[audience]
+def test_message_is_easy_to_read(reader: str, key: str, text: str) -> None:
+    max_grade, max_words = LIMITS[READERS[reader]]
+    audience = reader
     plain = _plain(text)
     for paragraph in re.split(r"\n", plain):  # short lines and bubbles are read one by one
         grade = textstat.flesch_kincaid_grade(paragraph)
@@ -99,6 +104,6 @@ def test_every_child_text_has_its_own_wording_where_questions_differ() -> None:
 def test_no_message_promises_a_secret() -> None:
     forbidden = re.compile(r"secret|confidential|between (us|you and me)|won'?t tell|"
                            r"will not tell|nobody will know|no one will know", re.I)
-    for audience in LIMITS:
-        for key, text in messages(audience):
+    for reader in READERS:
+        for key, text in messages(reader):
             assert not forbidden.search(text), f"{key}: {text!r}"

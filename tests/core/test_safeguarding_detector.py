@@ -233,7 +233,7 @@ def test_compile_source_squashes_letters_but_not_escapes() -> None:
 # --- reply texts ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("audience", ["adult", "child"])
+@pytest.mark.parametrize("audience", ["adult", "child", "easy_read"])
 def test_reply_gives_help_now(audience: str) -> None:
     text = reply_text(audience)
     for number in HELPLINES:
@@ -243,9 +243,18 @@ def test_reply_gives_help_now(audience: str) -> None:
 
 def test_adult_reply_gives_the_nspcc_helpline() -> None:
     assert "0808 800 5000" in reply_text("adult")
+    assert "0808 800 5000" in reply_text("easy_read")
 
 
-@pytest.mark.parametrize("audience", ["adult", "child"])
+def test_easy_read_reply_is_neutral_and_says_the_worker_is_told_before_send() -> None:
+    """Easy Read is for adults: as neutral as the adult reply (no blame, no victim)."""
+    text = reply_text("easy_read")
+    assert text.startswith("Thank you for telling us.")
+    assert "fault" not in text.lower() and "right thing" not in text.lower()
+    assert "We tell your social worker now. We do not wait for Send." in text
+
+
+@pytest.mark.parametrize("audience", ["adult", "child", "easy_read"])
 def test_reply_never_promises_secrecy(audience: str) -> None:
     text = reply_text(audience).lower().replace("\u2019", "'")
     for phrase in SECRECY_PROMISES:
@@ -268,7 +277,7 @@ def test_adult_reply_is_neutral_and_says_the_worker_is_told_before_send() -> Non
     assert "even before you press Send" in text
 
 
-@pytest.mark.parametrize("audience", ["adult", "child"])
+@pytest.mark.parametrize("audience", ["adult", "child", "easy_read"])
 def test_reply_asks_no_questions(audience: str) -> None:
     assert "?" not in reply_text(audience)
 

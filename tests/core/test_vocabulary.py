@@ -11,23 +11,33 @@ import json
 
 import yaml
 
-from actions.questions import ADULT_FORM, CHILD_FORM, form_for
+from actions.questions import ADULT_FORM, CHILD_FORM, adult_order, form_for
 from bot.core import texts
-from bot.core.vocabulary import ROLE_FACTS, Audience, Role, audience_for, is_child
+from bot.core.vocabulary import (
+    QUESTION_SETS,
+    ROLE_FACTS,
+    Audience,
+    Role,
+    audience_for,
+    is_child,
+    question_set_for,
+)
 from bot.portal import exports, web
 from bot.portal.openapi import OPENAPI
 from bot.services.audit import FIXED_VALUES
 
-ROLES = ["parent", "carer", "network", "young_person", "child"]
-AUDIENCES = {"parent": "adult", "carer": "adult", "network": "adult",
+ROLES = ["parent", "carer", "network", "professional", "young_person", "child"]
+AUDIENCES = {"parent": "adult", "carer": "adult", "network": "adult", "professional": "adult",
              "young_person": "young_person", "child": "child"}
 FORMS = {"adult": "adult_form", "young_person": "child_form", "child": "child_form"}
 SCREEN_CHOICES = [("parent", "Parent"), ("carer", "Carer"),
                   ("network", "Someone in the family's network"),
+                  ("professional", "Professional (teacher, health visitor, GP or other)"),
                   ("young_person", "Young person (12 and over)"),
                   ("child", "Child (under 12)")]
 SPEAKERS = {"parent": "Pat (parent)", "carer": "Pat (carer)",
-            "network": "Pat (family network)", "young_person": "Pat (young person)",
+            "network": "Pat (family network)", "professional": "Pat (professional)",
+            "young_person": "Pat (young person)",
             "child": "Pat (child)"}
 
 
@@ -74,20 +84,39 @@ def test_every_role_is_offered_and_named_on_the_screens_and_in_exports():
     assert set(ROLES) <= FIXED_VALUES  # the audit log may show a role as it is
 
 
+def test_each_adult_role_has_its_own_question_set_and_a_worker_may_choose_another():
+    assert QUESTION_SETS == ("parent", "carer", "network", "professional")
+    assert [question_set_for(role) for role in ROLES] == [
+        "parent", "carer", "network", "professional", None, None]
+    assert question_set_for("carer", "network") == "network"  # the parent's sister
+    assert question_set_for("child", "parent") is None  # a child keeps the three houses
+    assert question_set_for("parent", "teacher") == "parent"  # unknown: the role's own
+
+
+def test_a_professional_is_named_by_their_job_where_it_is_given():
+    assert exports.speaker_label({"name": "Ms Green", "role": "professional",
+                                  "relationship": "Class teacher"}) == "Ms Green (Class teacher)"
+    assert exports.speaker_label({"name": "Ms Green", "role": "professional",
+                                  "relationship": None}) == "Ms Green (professional)"
+
+
 def test_every_role_is_asked_every_question_of_its_form():
     """Each role gets wording in texts.yml for every question its form asks."""
     domain = yaml.safe_load((texts.TEXTS_FILE.parents[1] / "domain.yml").read_text("utf-8"))
     assert set(domain["slots"]["audience"]["values"]) == set(FORMS)
     for role in Role:
         form = domain["forms"][form_for(audience_for(role))]["required_slots"]
-        for slot in form:
+        asked = adult_order(role) if role in QUESTION_SETS else form
+        for slot in asked:
             worded = texts.question(slot, "ask", role, audience_for(role), {})
             assert worded, (role, slot)
+            assert slot in form, (role, slot)
 
 
 def test_texts_yml_names_only_roles_and_audiences():
-    """A role or audience key in texts.yml that is not in the vocabulary is a typo."""
-    known = {*ROLES, *FORMS, "default"}
+    """A role or audience key in texts.yml that is not in the vocabulary is a typo.
+    `easy_read` (issue 23): an adult's Easy Read wording (bot/core/texts.py)."""
+    known = {*ROLES, *FORMS, "default", texts.EASY_READ}
     structure = {"text", "buttons"}
 
     def keys_by_person(value, found: set[str]) -> set[str]:

@@ -19,9 +19,10 @@ from bot.database.migrations import UnknownSchema, alembic_config, sync_url, upg
 from bot.database.models import Base, Worker
 from bot.services.store import Store
 
+HEAD = "0011_easy_read"  # the current head revision
 TABLES = {"workers", "login_tokens", "cases", "case_access", "respondents", "answers",
           "items", "messages", "flags", "alerts", "web_sessions", "audit_events",
-          "alembic_version"}
+          "question_events", "rounds", "analyses", "alembic_version"}
 
 
 def _engine(url: str) -> Engine:
@@ -125,20 +126,22 @@ async def test_the_previous_release_s_database_is_upgraded_at_start_losing_nothi
 
         with engine.connect() as connection:
             assert connection.exec_driver_sql(
-                "SELECT version_num FROM alembic_version").scalar_one() == "0002"
+                "SELECT version_num FROM alembic_version").scalar_one() == HEAD
             if engine.dialect.name == "sqlite":
                 assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
 
         assert _rows(engine, "workers", "id") == [
             {"id": "w1", "username": "alice", "password_hash": "hash-a", "is_admin": False,
-             "kind": "worker", "created_at": _utc(1)},
+             "kind": "worker", "created_at": _utc(1), "oidc_issuer": None, "oidc_subject": None,
+             "disabled_at": None, "demo": False},
             {"id": "w2", "username": "root", "password_hash": "hash-r", "is_admin": True,
-             "kind": "administrator", "created_at": _utc(1)}]
+             "kind": "administrator", "created_at": _utc(1), "oidc_issuer": None,
+             "oidc_subject": None, "disabled_at": None, "demo": False}]
         assert _rows(engine, "login_tokens", "token_hash") == [
             {"token_hash": "tok1", "worker_id": "w1", "expires_at": _utc(7)}]
         assert _rows(engine, "cases", "id") == [
             {"id": "c1", "reference": "REF-1", "child_name": "Sam", "created_by": "w1",
-             "owner_id": "w1", "created_at": _utc(2)}]
+             "owner_id": "w1", "created_at": _utc(2), "demo": False}]
         assert _rows(engine, "case_access", "case_id") == [
             {"case_id": "c1", "worker_id": "w2", "granted_by": None, "granted_at": _utc(2)}]
         assert _rows(engine, "respondents", "id") == [
@@ -146,7 +149,16 @@ async def test_the_previous_release_s_database_is_upgraded_at_start_losing_nothi
              "conversation_id": "conv1", "status": "started", "created_at": _utc(3),
              "expires_at": _utc(7), "revoked_at": None, "started_at": _utc(3),
              "submitted_at": None, "held_reply": "held words", "pending_check": None,
-             "named_in_family_copy": None}]
+             "named_in_family_copy": None, "assisted": None, "contact_sms": None,
+             "contact_email": None, "contact_safe": False, "contact_shared_ok": False,
+             "invitation_sent_at": None, "reminded_at": None, "relationship": None,
+             "question_set": None, "round_id": "c1",
+             "easy_read": False}]  # 0011: the ordinary wording
+        # The case's first round (its id the case's), which its invitation belongs to.
+        assert _rows(engine, "rounds", "id") == [
+            {"id": "c1", "case_id": "c1", "number": 1, "label": "First mapping",
+             "started_at": _utc(2), "filed_at": None, "filed_by": None}]  # 0010: unfiled
+        assert _rows(engine, "analyses", "round_id") == []
         assert _rows(engine, "answers", "id") == [
             {"id": "a1", "respondent_id": "r1", "question_key": "worries", "kind": "text",
              "question": "What worries you?", "text": "The shouting at night", "value": None,
@@ -161,7 +173,7 @@ async def test_the_previous_release_s_database_is_upgraded_at_start_losing_nothi
              "category": "home", "house": "house_of_worries", "text": "Shouting at night",
              "original_text": "The shouting at night", "question": "What worries you?",
              "confidence": 0.75, "status": "approved", "private": False, "position": 1,
-             "created_at": _utc(4)}]
+             "created_at": _utc(4), "language": "en", "safeguarding_checked": True}]
         assert _rows(engine, "messages", "id") == [
             {"id": 1, "respondent_id": "r1", "sender": "person",
              "text": "The shouting at night", "data": None, "created_at": _utc(4)}]
@@ -170,7 +182,7 @@ async def test_the_previous_release_s_database_is_upgraded_at_start_losing_nothi
              "level": "immediate", "text": "he hits me", "created_at": _utc(5),
              "acknowledged_by": None, "acknowledged_at": None, "escalated_at": _utc(6),
              "collapsed_into": None, "alert_period": None, "alert_step": None,
-             "alerted_at": None}]
+             "alerted_at": None, "language": None}]
         assert _rows(engine, "alerts", "id") == [
             {"id": "al1", "flag_id": "f1", "channel": "email", "event": "raised",
              "address": None, "step": 1, "period": None, "created_at": _utc(5),
@@ -206,7 +218,7 @@ def test_a_fresh_database_upgraded_to_head_has_exactly_the_models_tables(
         assert _differences(engine) == []
         with engine.connect() as connection:
             assert connection.exec_driver_sql(
-                "SELECT version_num FROM alembic_version").scalar_one() == "0002"
+                "SELECT version_num FROM alembic_version").scalar_one() == HEAD
     finally:
         engine.dispose()
 
@@ -231,7 +243,7 @@ def test_a_database_made_by_create_all_of_this_release_is_stamped_head(
         upgrade(empty_database_url)
         with engine.connect() as connection:
             assert connection.exec_driver_sql(
-                "SELECT version_num FROM alembic_version").scalar_one() == "0002"
+                "SELECT version_num FROM alembic_version").scalar_one() == HEAD
     finally:
         engine.dispose()
 

@@ -8,9 +8,11 @@ MAPBOT_TEST_POSTGRES_URL is set (as in CI).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import os
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ import yaml
 from bot.config import ROOT, Settings
 from bot.operations.stack import Stack, free_port, local_settings, running, train
 from bot.operations.stack import add_worker as add_account
+from tests import notify_stand_in
 from tests.database_fixtures import postgres_database, postgres_server
 
 WORKER_PASSWORD = "correct horse battery staple"
@@ -68,13 +71,28 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture(scope="session")
-def stack(databases, mailbox) -> Iterator[Stack]:
+def notify() -> Iterator[notify_stand_in.NotifyStandIn]:
+    """A local server answering GOV.UK Notify's API (tests/notify_stand_in.py)."""
+    found, server = notify_stand_in.start()
+    yield found
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def stack(databases, mailbox, notify) -> Iterator[Stack]:
     """The three services as production runs them, started as the benchmark starts them
     (bot/operations/stack.py `running`)."""
     settings = local_settings(
         databases[0], databases[1],
-        smtp_host="127.0.0.1", smtp_port=mailbox[1], smtp_from="mapbot@example.org",
-        alert_email_to=ALERT_INBOX, alert_poll_seconds=0.5)
+        smtp_host="127.0.0.1", smtp_port=mailbox[1], smtp_tls="off",
+        smtp_from="mapbot@example.org",
+        alert_email_to=ALERT_INBOX, alert_poll_seconds=0.5,
+        notify_api_key=notify_stand_in.API_KEY, notify_base_url=notify.url,
+        notify_sms_invitation_template=notify_stand_in.SMS_INVITATION,
+        notify_email_invitation_template=notify_stand_in.EMAIL_INVITATION,
+        notify_sms_reminder_template=notify_stand_in.SMS_REMINDER,
+        notify_email_reminder_template=notify_stand_in.EMAIL_REMINDER,
+        reminder_days=2, reminder_poll_seconds=0.5)
     # One folder per run: generated config and logs of parallel runs must not mix.
     logs = ROOT / "tests" / "artifacts" / "logs" / f"run-{os.getpid()}"
     train(settings, log=logs / "train.log")
@@ -120,9 +138,11 @@ class Worker:
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
-    def invite(self, case_id: str, role: str, name: str) -> Family:
+    def invite(self, case_id: str, role: str, name: str, **extra: str) -> Family:
+        """`extra`: the invitation's optional fields ("relationship", "questions")."""
         response = self.client.post(f"/api/v1/cases/{case_id}/invitations",
-                                    headers=self.headers, json={"role": role, "name": name})
+                                    headers=self.headers,
+                                    json={"role": role, "name": name, **extra})
         assert response.status_code == 201, response.text
         body = response.json()
         return Family(self.client, body["token"], body["id"])
@@ -256,3 +276,17 @@ def axe_violations(page) -> list[dict]:
 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     return results.response["violations"]
+
+
+def start_portal_alone(stack: Stack, page: str, logs: Path) -> str:
+    """Start the stack's portal on its own (no Rasa) and wait until `page` answers 200;
+    its base URL. For screens that do not need the assistant."""
+    base = f"http://127.0.0.1:{stack.settings.port}"
+    stack.start("portal")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}{page}", timeout=5).status_code == 200:
+                return base
+        time.sleep(0.5)
+    raise TimeoutError(f"the portal did not start; see {logs}")

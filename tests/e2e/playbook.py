@@ -19,10 +19,11 @@ ANSWERS = {
     "like_child": "Family {n} says she is kind to her little brother",
     "going_well": "Family {n} eats tea together most nights",
     "before_problem": "Family {n} went to the park every weekend",
-    "near_miss": "Family {n} asked my sister to help on a bad day",
     "child_would_say": "Family {n} thinks she likes her new teacher",
     "worried_about": "Family {n} worries she is falling behind at school",
     "worker_worried": "Family {n} has a flat that is too cold in winter",
+    "future_danger": "Family {n} fears she will miss more school",
+    "near_miss": "Family {n} asked my sister to help on a bad day",
     "harder": "Family {n} has little money this year",
     "helpers": "my mum and my sister Kelly",
     "how_help": "They pick her up from school",
@@ -31,10 +32,13 @@ ANSWERS = {
     "scale": "6",
     "scale_why": "Family {n} has a routine now",
     "scale_higher": "Family {n} would like a bit more help with food",
+    "common_scale": "5",
+    "with_you": "/skip",  # "Was anyone with you while you answered?"
+    "ease": "/skip",  # "Was this easy to do?" (and its comment, skipped with it)
 }
 ITEM_QUESTIONS = ["like_child", "going_well", "before_problem", "near_miss",
-                  "child_would_say", "worried_about", "worker_worried", "harder",
-                  "safe_needs", "first_sign"]
+                  "child_would_say", "worried_about", "worker_worried", "future_danger",
+                  "harder", "safe_needs", "first_sign"]
 CARRY_ON = "/carry_on"
 
 

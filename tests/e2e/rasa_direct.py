@@ -13,12 +13,13 @@ from bot.operations.stack import Stack
 
 def rasa_call(stack: Stack, sender: str, text: str, turn: int | None = None,
               secret: str | None = "", path: str = "/webhooks/mapbot/webhook",
-              scheme: str = "Bearer") -> httpx.Response:
-    """A call to Rasa's channel, as the portal makes it (or as anyone else might)."""
+              scheme: str = "Bearer", instance: int = 0) -> httpx.Response:
+    """A call to Rasa's channel, as the portal makes it (or as anyone else might), to the
+    `instance`th Rasa server (from 0)."""
     secret = stack.settings.rasa_channel_secret if secret == "" else secret
     headers = {"Authorization": f"{scheme} {secret}"} if secret else {}
     metadata = {"text": text} | ({} if turn is None else {"turn": turn})
-    return httpx.post(stack.rasa[0].url + path, headers=headers, timeout=60,
+    return httpx.post(stack.rasa[instance].url + path, headers=headers, timeout=60,
                       json={"sender": sender, "message": text, "metadata": metadata})
 
 

@@ -38,11 +38,10 @@ def test_rasa_http_api_is_off(stack: Stack, path: str) -> None:
     assert response.status_code in (401, 403, 404, 405)
 
 
-def test_rasa_says_only_its_version_without_a_token(stack: Stack) -> None:
-    """With the API on for the action server's NLU calls (JWT), Rasa's `/version` (which
-    Rasa never protects) still answers: it holds version numbers and nothing else."""
-    response = httpx.get(stack.settings.rasa_url + "/version")
-    assert set(response.json()) <= {"version", "minimum_compatible_version"}
+def test_rasa_has_no_http_api_at_all(stack: Stack) -> None:
+    """Rasa's HTTP API is off (the action server reads through the mapbot channel), so
+    not even `/version`, which Rasa never protects, is there."""
+    assert httpx.get(stack.settings.rasa_url + "/version").status_code == 404
 
 
 @pytest.mark.parametrize("secret", [None, "wrong-secret"])

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from actions.questions import ADULT_ORDER, child_order
+from actions.questions import adult_order, child_order
 from bot.operations.stack import Stack
 from bot.portal.chat import SLOW_DOWN
 from tests.e2e.conftest import Family, Worker, axe_violations, screenshot
@@ -54,6 +54,11 @@ PARENT_ANSWERS = {
     "first_sign": "Jamie going to school every day",
     "scale_why": "We have a routine now and my mum helps",
     "scale_higher": "Dad staying away when he has been drinking",
+    "future_danger": "That he misses more school and falls further behind",
+    "common_scale": "5",
+    "with_you": '/with_you{"with_you": "nobody"}',
+    "ease": "Partly",
+    "ease_comment": "It was fine",
 }
 
 
@@ -204,11 +209,11 @@ def test_parent_conversation_by_clicking_and_typing(page, stack: Stack,
     screenshot(page, "chat-adult-welcome")
 
     chat.press("Yes, I'm ready")
-    assert chat.progress() == "Question 1 of 15"
+    assert chat.progress() == "Question 1 of 20"
     assert "What do you like about Jamie?" in chat.log_text()
     assert focused(page) == "message"  # a question that wants words: the answer box
     while (step := chat.step()) is not None:
-        question = ADULT_ORDER[step - 1]
+        question = adult_order("parent")[step - 1]
         if chat.button("Carry on").count():  # in case a safeguarding check spoke first
             chat.press("Carry on")
         elif question == "scale":
@@ -291,6 +296,8 @@ def test_child_conversation_by_clicking_lights_up_the_houses(page, stack: Stack,
             chat.say(typed[question])
         elif question.endswith("_more"):
             chat.press("No, that's all")
+        elif question == "check_in":  # "Are you OK to carry on?"
+            chat.press("Yes, carry on")
         elif question == "scale":
             assert_accessible(page, "child scale question")
             screenshot(page, "chat-child-scale")
@@ -339,7 +346,7 @@ def test_keyboard_only(page, stack: Stack, worker: Worker) -> None:
     before = chat.count()
     page.keyboard.press("Space")
     wait_for_reply(page, before)
-    assert focused(page) == "message" and chat.progress() == "Question 1 of 15"
+    assert focused(page) == "message" and chat.progress() == "Question 1 of 19"
 
     page.keyboard.type("She sings all day. She is brave.")
     tab_to(page, "send")
@@ -347,13 +354,13 @@ def test_keyboard_only(page, stack: Stack, worker: Worker) -> None:
     page.keyboard.press("Enter")
     wait_for_reply(page, before)
     assert "She sings all day. She is brave." in chat.person_said()
-    assert focused(page) == "message" and chat.progress() == "Question 2 of 15"
+    assert focused(page) == "message" and chat.progress() == "Question 2 of 19"
 
     tab_to(page, "Skip this question", backwards=True)
     before = chat.count()
     page.keyboard.press("Enter")
     wait_for_reply(page, before)
-    assert chat.progress() == "Question 3 of 15"
+    assert chat.progress() == "Question 3 of 19"
 
     tab_to(page, "Stop for now", backwards=True)
     before = chat.count()
@@ -368,7 +375,7 @@ def test_keyboard_only(page, stack: Stack, worker: Worker) -> None:
     before = chat.count()
     page.keyboard.press("Enter")
     wait_for_reply(page, before)
-    assert "Welcome back" in chat.log_text() and chat.progress() == "Question 3 of 15"
+    assert "Welcome back" in chat.log_text() and chat.progress() == "Question 3 of 19"
     # Every tab stop on the page shows where the focus is.
     for _ in range(30):
         page.keyboard.press("Tab")
@@ -398,8 +405,8 @@ def test_320_pixels_wide_without_sideways_scrolling(browser, stack: Stack, worke
         for _ in range(20):  # on to the 0 to 10 question, the widest row of buttons
             if page.locator('#choices button[value="10"]').count():
                 break
-            chat.press("No, that's all" if chat.button("No, that's all").count()
-                       else "Skip this question")
+            chat.press(next((b for b in ("No, that's all", "Yes, carry on")
+                             if chat.button(b).count()), "Skip this question"))
         assert page.locator('#choices button[value="10"]').count() == 1
         assert_no_sideways_scroll(page, "the 0 to 10 question")
         sizes = page.evaluate("""() => [...document.querySelectorAll(
@@ -461,7 +468,7 @@ def test_network_failure_keeps_the_words_and_tries_again(page, stack: Stack,
     wait_for_reply(page, before)
     assert words in chat.person_said()
     assert page.input_value("#message") == "" and problem.inner_text() == ""
-    assert chat.progress() == "Question 2 of 15"
+    assert chat.progress() == "Question 2 of 20"
 
     # A pressed choice that fails can be pressed again, and is sent once.
     page.route("**/api/v1/chat/**", lambda route: route.abort())
@@ -470,7 +477,7 @@ def test_network_failure_keeps_the_words_and_tries_again(page, stack: Stack,
     assert chat.button("Skip this question").is_enabled()
     page.unroute("**/api/v1/chat/**")
     chat.press("Skip this question")
-    assert chat.progress() == "Question 3 of 15"
+    assert chat.progress() == "Question 3 of 20"
 
     # Too many messages: the portal's kind words, shown as they are; nothing lost.
     page.route("**/api/v1/chat/**", lambda route: route.fulfill(
@@ -483,7 +490,7 @@ def test_network_failure_keeps_the_words_and_tries_again(page, stack: Stack,
     before = chat.count()
     problem.get_by_role("button", name="Try again").click()
     wait_for_reply(page, before)
-    assert chat.progress() == "Question 4 of 15"
+    assert chat.progress() == "Question 4 of 20"
 
 
 def test_a_choice_pressed_twice_is_sent_once(page, stack: Stack, worker: Worker) -> None:
@@ -496,7 +503,7 @@ def test_a_choice_pressed_twice_is_sent_once(page, stack: Stack, worker: Worker)
     page.locator('#choices button[value="/affirm"]').dblclick(force=True)
     wait_for_reply(page, before)
     page.wait_for_timeout(300)
-    assert len(sent) == 2 and chat.progress() == "Question 1 of 15"
+    assert len(sent) == 2 and chat.progress() == "Question 1 of 20"
 
 
 def test_without_javascript_the_form_works(browser, stack: Stack, worker: Worker) -> None:
@@ -518,13 +525,13 @@ def test_without_javascript_the_form_works(browser, stack: Stack, worker: Worker
         assert "I am a computer helper" in chat.log_text()
         assert page.url.endswith(f"/chat/{family.token}#latest")
         submit(chat.button("Yes, I'm ready"))
-        assert chat.progress() == "Question 1 of 15"
+        assert chat.progress() == "Question 1 of 20"
         page.fill("#message", "He loves drawing <b>dragons</b>")
         submit(page.locator("#send"))
         assert "He loves drawing <b>dragons</b>" in chat.person_said()
-        assert chat.progress() == "Question 2 of 15"
+        assert chat.progress() == "Question 2 of 20"
         submit(chat.button("Skip this question"))
-        assert chat.progress() == "Question 3 of 15"
+        assert chat.progress() == "Question 3 of 20"
         assert "Skip this question" in chat.person_said()
         page.fill("#message", "   ")
         submit(page.locator("#send"))
@@ -532,7 +539,7 @@ def test_without_javascript_the_form_works(browser, stack: Stack, worker: Worker
         screenshot(page, "chat-no-javascript")
         page.fill("#message", "We used to go camping")
         submit(page.locator("#send"))
-        assert chat.progress() == "Question 4 of 15"
+        assert chat.progress() == "Question 4 of 20"
         # The way out is an ordinary link too.
         submit(page.get_by_role("link", name="Leave this page quickly"))
         assert page.url == EXIT_URL

@@ -17,12 +17,17 @@ CHILD_ANSWERS = {
     "worries_what": "wen mum and dad shout",
     "worries_feelings": "nothing",
     "worries_more": ["skool is hard", "no"],
+    "check_in": "/affirm",  # "Are you OK to carry on?" -> "Yes, carry on"
     "dreams_life": "we wud go to the beach",
     "dreams_wish": "a puppy",
     "dreams_more": ["my own room", "no thats all"],
     "trusted_adults": "Mrs Patel at school and my nan",
     "scale": "7",
+    "scale_why": "my nan is there a lot",
     "scale_higher": "if dad stopped shouting",
+    "with_you": '/with_you{"with_you": "nobody"}',
+    "ease": "Some of it",
+    "ease_comment": "/skip",
 }
 
 
@@ -36,7 +41,7 @@ def _play(worker: Worker, role: str, first_house: str) -> tuple[str, list[dict]]
     assert asked(houses) == "first_house"
     assert len([p for p in payloads(houses) if p.startswith("/choose_house")]) == 3
     messages = family.say(f'/choose_house{{"house": "{first_house}"}}')
-    visited = []
+    visited, questions = [], []
     repeats = {key: list(value) for key, value in CHILD_ANSWERS.items()
                if isinstance(value, list)}
     while (question := asked(messages)) is not None:
@@ -44,9 +49,18 @@ def _play(worker: Worker, role: str, first_house: str) -> tuple[str, list[dict]]
                       if m.get("custom", {}).get("question") == question), None)
         if house and house not in visited:
             visited.append(house)
+        questions.append(question)
+        if question == "check_in":
+            assert texts(messages).endswith("Are you OK to carry on?")
+        if question == "scale_why":
+            assert "You picked 7. What makes it that number and not lower?" in texts(messages)
         answer = repeats[question].pop(0) if question in repeats else CHILD_ANSWERS[question]
         messages = family.say(answer)
     assert visited[0] == first_house and sorted(visited) == sorted(HOUSE_SECTION)
+    worries_done = questions.index("worries_more") + questions.count("worries_more")
+    assert questions[worries_done - 1:worries_done + 1] == ["worries_more", "check_in"]
+    assert questions[-7:] == ["trusted_adults", "scale", "scale_why", "scale_higher",
+                              "with_you", "ease", "ease_comment"]
     assert "Here is what you told me" in texts(messages)
     sent = family.say("/send")
     assert any(m.get("custom", {}).get("status") == "submitted" for m in sent)
@@ -68,6 +82,8 @@ def test_child_visits_all_three_houses_in_their_own_words(worker: Worker,
     draft = worker.map(case_id)
     (scale,) = draft["scales"]
     assert scale["value"] == 7 and scale["one_point_higher"] == "if dad stopped shouting"
+    assert scale["why"] == "my nan is there a lot"
+    assert "Some of it" not in words  # "Was this easy to do?" is not on the map
     assert "safe" in scale["question"]
     assert {p["name"] for p in draft["network"]} == {"Mrs Patel", "Nan"}
 

@@ -106,7 +106,7 @@ def test_a_childs_zero_asks_are_you_safe_and_yes_goes_on(worker: Worker) -> None
                                                                 "immediate", "0")
     reply = child.say("/safe_now_yes")
     assert "talk with you" in texts(reply) and "999" not in texts(reply)
-    assert asked(reply) == "scale_higher"
+    assert asked(reply) == "scale_why"  # "...and not lower?"
     (flag,) = _flags(worker, case_id)
     assert flag["level"] == "concern"
 
@@ -120,12 +120,12 @@ def test_a_childs_one_then_not_sure_brings_the_help(worker: Worker) -> None:
     assert {"/carry_on", "/stop"} <= set(payloads(reply))
     (flag,) = _flags(worker, case_id)
     assert (flag["category"], flag["level"]) == ("low_safety_score", "immediate")
-    assert asked(child.say("/carry_on")) == "scale_higher"
+    assert asked(child.say("/carry_on")) == "scale_why"  # "...and not lower?"
 
 
 def test_a_childs_seven_asks_nothing_more(worker: Worker) -> None:
     case_id, child, _ = _child_at_the_scale(worker)
-    assert asked(child.say("7")) == "scale_higher"
+    assert asked(child.say("7")) == "scale_why"  # "...and not lower?"
     assert _flags(worker, case_id) == []
 
 

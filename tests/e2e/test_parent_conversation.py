@@ -9,10 +9,11 @@ ANSWERS = {
     "like_child": "He's kind and funny 😊. He lovs football.",
     "going_well": "Things are calmer since he started at the new school",
     "before_problem": "We went to the park every weekend <b>together</b>",
-    "near_miss": "When his dad got angry I took the kids to my mum's",
     "child_would_say": "/skip",
     "worried_about": "I worry he is falling behind at school",
     "worker_worried": "That I can't keep him safe when his dad visits",
+    "future_danger": "That he misses more school and falls further behind",
+    "near_miss": "When his dad got angry I took the kids to my mum's",
     "harder": "Money is tight and the flat is damp",
     "helpers": "my mum and my sister Kelly",
     "how_help": "They pick him up from school and have him for tea",
@@ -21,6 +22,10 @@ ANSWERS = {
     "scale": "about a six",
     "scale_why": "We have a routine now and my mum helps",
     "scale_higher": "Dad staying away when he has been drinking",
+    "common_scale": "5",
+    "with_you": '/with_you{"with_you": "helped"}',
+    "ease": "Partly",
+    "ease_comment": "Some questions were long",
 }
 
 
@@ -40,9 +45,16 @@ def test_whole_parent_conversation_makes_the_map(worker: Worker) -> None:
     family = worker.invite(case_id, "parent", "Sam")
     family.say("hi")
     messages = family.say("/affirm")
+    order = []
     for _ in range(len(ANSWERS)):
         question = asked(messages)
         assert question in ANSWERS, texts(messages)
+        order.append(question)
+        if question == "scale_why":
+            assert "You chose 6. What makes it that number and not lower?" in texts(messages)
+        if question == "near_miss":
+            assert ("Was there a time when what you worry about could have happened, "
+                    "but didn't?") in texts(messages)
         if question == "like_child":
             assert "Jamie" in texts(messages)  # the child's name from the case
         if question == "scale":
@@ -53,8 +65,8 @@ def test_whole_parent_conversation_makes_the_map(worker: Worker) -> None:
     for heading in ["What's working well", "What you are worried about", "What needs to happen"]:
         assert heading in review
     assert "/send" in payloads(messages)
-    assert "You chose 6. What makes it that number and not lower?" in texts(
-        family.transcript[-3][1])
+    assert order == list(ANSWERS)  # the parent's set, in its order
+    assert "Some questions were long" not in review and "Partly" not in review
 
     sent = family.say("/send")
     assert any(m.get("custom", {}).get("status") == "submitted" for m in sent)
@@ -74,7 +86,12 @@ def test_whole_parent_conversation_makes_the_map(worker: Worker) -> None:
     assert by_text["I worry he is falling behind at school"]["question"] == (
         "What are you worried about for Jamie?")
     assert not any(item["text"] == "/skip" for item in items)
-    (scale,) = draft["scales"]
+    assert not {"Partly", "Some questions were long"} & set(by_text)
+    assert by_text["That he misses more school and falls further behind"]["question"] == (
+        "If nothing changed, what are you worried could happen to Jamie?")
+    scale, common = draft["scales"]
+    assert (common["value"], common["why"]) == (5, None)
+    assert "how safe is Jamie from the worries" in common["question"]
     assert scale["value"] == 6
     assert scale["why"] == ANSWERS["scale_why"]
     assert scale["one_point_higher"] == ANSWERS["scale_higher"]
@@ -96,10 +113,10 @@ def test_skip_stop_explain_and_coming_back(worker: Worker) -> None:
     family = worker.invite(worker.new_case(child_name="Mia"), "network", "Dee")
     family.say("hello")
     assert asked(family.say("yes")) == "like_child"
-    assert asked(family.say("/skip")) == "going_well"
+    assert asked(family.say("/skip")) == "seen_well"  # family and friends' own question
     simpler = family.say("what do you mean?")
-    assert asked(simpler) == "going_well"
-    assert "last few weeks" in texts(simpler)  # the simpler wording
+    assert asked(simpler) == "seen_well"
+    assert "times you have been with Mia" in texts(simpler)  # the simpler wording
     stop = family.say("stop")
     assert "same link" in texts(stop) and {"/affirm", "/deny"} <= set(payloads(stop))
     assert asked(stop) is None
@@ -107,8 +124,8 @@ def test_skip_stop_explain_and_coming_back(worker: Worker) -> None:
     assert "saved" in texts(stopped)
     back = family.say("hello")  # coming back later with the same link
     assert "Welcome back" in texts(back)
-    assert asked(back) == "going_well"
-    assert asked(family.say("She helps at her nan's cafe")) == "before_problem"
+    assert asked(back) == "seen_well"
+    assert asked(family.say("She helps at her nan's cafe")) == "know_worries"
 
 
 def test_a_typed_number_and_a_kind_reask(worker: Worker) -> None:

@@ -301,15 +301,17 @@ def test_the_whole_worker_journey(page, stack, portal, worker: Worker, tmp_path)
         chosen.append(found)
         return found
 
-    # Edit the wording: the new words show, and the original words stay visible.
+    # Edit the wording: the person's own words stay first, the new words after them,
+    # marked as the worker's.
     edited = pick("stop drinking")
     card = page.locator(f"#item-{edited['id']}")
     card.get_by_text("Edit the wording").click()
     card.get_by_label("New wording").fill("Dad needs to stop drinking before he visits")
     card.get_by_role("button", name="Save the wording").click()
     card = page.locator(f"#item-{edited['id']}")
-    expect(card.locator(".words")).to_have_text("Dad needs to stop drinking before he visits")
-    expect(card.locator(".original")).to_contain_text(edited["text"])
+    expect(card.locator(".words")).to_have_text(edited["text"])
+    expect(card.locator(".worker-wording")).to_have_text(
+        "The worker's wording: Dad needs to stop drinking before he visits")
     expect(page.locator("[data-live]")).to_contain_text("Wording saved")
 
     # Move to another column and part.
@@ -367,7 +369,7 @@ def test_the_whole_worker_journey(page, stack, portal, worker: Worker, tmp_path)
     words = {row[0].split("\n")[0] for row in rows} - {"Their words"}
     speakers = {row[1] for row in rows} - {"Who said it"}
     kept = [item for item in after.values() if item["status"] != "rejected"]
-    assert words == {item["text"] for item in kept}
+    assert words == {item["original_text"] for item in kept}  # their own words first
     assert speakers == {"Sam (parent)", "Tia (child)"}
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Sam (parent): 6 out of 10" in headings and "Tia (child): 7 out of 10" in headings
@@ -378,7 +380,8 @@ def test_the_whole_worker_journey(page, stack, portal, worker: Worker, tmp_path)
     accepted_doc = Document(str(download.value.path()))
     accepted_words = {row.cells[0].text.split("\n")[0] for table in accepted_doc.tables
                       for row in table.rows[1:] if table.rows[0].cells[0].text == "Their words"}
-    assert accepted_words == {after[i["id"]]["text"] for i in (edited, moved, accepted)}
+    assert accepted_words == {after[i["id"]]["original_text"]
+                              for i in (edited, moved, accepted)}
 
     # The print page: the three columns.
     page.get_by_role("link", name="Print (draft)").click()

@@ -11,13 +11,17 @@ answers.
 from __future__ import annotations
 
 import dataclasses
+import os
+import secrets
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import pytest
 
 from bot.config import Settings
+from bot.portal import peers
 from bot.portal.app import create_app
+from bot.portal.shared_state import REDIS_DOWN, Shared, connect
 from bot.services.alerts import AlertSender
 from tests import database_fixtures
 from tests.database_fixtures import fast_test_app
@@ -59,6 +63,17 @@ def no_alert_loop(monkeypatch) -> None:
         return None
 
     monkeypatch.setattr(AlertSender, "run_forever", run_forever)
+
+
+@pytest.fixture(autouse=True)
+def asgi_peer_is_loopback(monkeypatch) -> None:
+    """sanic-testing's ASGI client has no socket: its peer is the name "mockserver".
+    Here it stands for loopback, as the action server is; tests/portal/test_peers.py
+    checks the real addresses over real sockets."""
+    def peer_ip(request) -> str:
+        return "127.0.0.1" if request.ip == "mockserver" else request.ip
+
+    monkeypatch.setattr(peers, "peer_ip", peer_ip)
 
 
 @pytest.fixture
@@ -120,3 +135,25 @@ async def fake_rasa(settings) -> AsyncIterator[RasaStandIn]:
     stand_in = await RasaStandIn(urlsplit(settings.rasa_url).port).start()
     yield stand_in
     await stand_in.stop()
+
+
+# Redis, for what several portals share ------------------------------------------------
+
+
+@pytest.fixture
+async def redis_shared() -> AsyncIterator[Shared]:
+    """The test Redis (MAPBOT_TEST_REDIS_URL, or redis://127.0.0.1:6379/0) under a key
+    prefix of this test's own, emptied afterwards; skipped, saying why, without Redis."""
+    redis = connect(os.environ.get("MAPBOT_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0")
+    assert redis is not None
+    try:
+        await redis.ping()
+    except REDIS_DOWN as error:
+        await redis.aclose()
+        database_fixtures.unavailable(f"Redis is not reachable ({error})")
+    shared = Shared(redis, f"mapbot-test-{secrets.token_hex(6)}")
+    yield shared
+    keys = [key async for key in redis.scan_iter(match=f"{shared.prefix}:*")]
+    if keys:
+        await redis.delete(*keys)
+    await redis.aclose()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.database.models import Respondent
 from bot.services.store import Store
 
-SECRET = "s3cret"
+SECRET = "s3cret-" * 6  # the portal takes no internal secret under 32 characters
 PASSWORD = "correct horse battery staple"
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 

@@ -192,7 +192,10 @@ async def test_oversight_reads_a_flagged_case_read_only_and_acknowledges(portal,
     assert await details(portal, "olly") == [
         ("view", "map", f"as {kind}: flagged case"),
         ("acknowledge", "flag", f"as {kind}: open flag"),
-        ("view", "map", f"as {kind}: open flag")]
+        ("refused", "case", "read only"),  # the export
+        ("refused", "case", "read only"),  # the invitation
+        ("view", "map", f"as {kind}: open flag"),
+        ("refused", "case", "not found or not theirs")]  # the case without a flag
     # The owner's own looks carry no "why".
     assert ("view", "map", None) in await details(portal, "alice")
 

@@ -24,6 +24,9 @@ CONTRACT_OPERATIONS = [
     ("get", "/api/v1/cases/{id}/map.docx"),
     ("get", "/api/v1/cases/{id}/map.html"),
     ("get", "/healthz"),
+    ("get", "/api/v1/respondents/{id}/data"),
+    ("delete", "/api/v1/respondents/{id}"),
+    ("get", "/api/v1/stats"),
 ]
 
 
@@ -139,7 +142,8 @@ async def test_openapi_worker_operations_need_the_bearer(openapi):
     for path, operations in openapi["paths"].items():
         for method, operation in operations.items():
             worker_only = path.startswith(("/api/v1/cases", "/api/v1/items",
-                                           "/api/v1/invitations", "/api/v1/flags"))
+                                           "/api/v1/invitations", "/api/v1/flags",
+                                           "/api/v1/respondents", "/api/v1/stats"))
             assert bool(operation.get("security")) == worker_only, (method, path)
 
 
@@ -197,3 +201,17 @@ async def test_no_store_on_the_chat_page(client, invitation):
     _, page = await client.get(f"/chat/{invitation['token']}")
     assert page.status == 200
     assert "no-store" in page.headers.get("cache-control", "")
+
+
+# A method a path does not have -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/abc/analysis", "/api/v1/cases",
+                                  "/api/v1/items/abc", "/healthz"])
+async def test_a_method_the_path_lacks_is_405_naming_the_methods_it_has(client, path):
+    _, response = await client.request("trace", path)
+    assert response.status == 405
+    allowed = {method.strip() for method in response.headers.get("allow", "").split(",")}
+    expected = {"/api/v1/cases/abc/analysis": {"GET", "PUT"}, "/api/v1/cases": {"GET", "POST"},
+                "/api/v1/items/abc": {"PATCH"}, "/healthz": {"GET"}}[path]
+    assert expected <= allowed, response.headers

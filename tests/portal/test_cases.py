@@ -192,7 +192,8 @@ async def test_invite_each_role(portal, alice, case, settings, role):
                                            headers=alice.headers)
     assert response.status == 201
     invitation = response.json
-    assert set(invitation) == {"id", "token", "url", "role", "name", "expires_at"}
+    assert set(invitation) == {"id", "token", "url", "role", "name", "relationship",
+                               "questions", "expires_at"}
     assert invitation["role"] == role
     assert invitation["name"] == "Sam Smith"
     assert invitation["url"] == f"{settings.base_url}/chat/{invitation['token']}"

@@ -79,7 +79,8 @@ async def test_conversation_tells_the_assistant_who_it_talks_to(portal, conversa
                                           headers=portal.secret_headers)
     assert response.status == 200
     assert response.json == {"role": "parent", "name": "Jo Parent",
-                             "child_name": "Alex Example", "status": "invited"}
+                             "child_name": "Alex Example", "status": "invited",
+                             "questions": "parent", "easy_read": False}
 
 
 async def test_unknown_conversation_is_404(portal, invitation):

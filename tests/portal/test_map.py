@@ -24,16 +24,24 @@ def nullable_str(value) -> bool:
 def assert_map_shape(draft: dict) -> None:
     """Every field of every object of the contract's `mapbot.draft-map/1`, no more."""
     assert set(draft) == {"schema", "case", "generated_at", "respondents", "items", "scales",
-                          "network", "flags"}
+                          "network", "flags", "round", "history", "analysis"}
+    assert set(draft["round"]) == {"id", "number", "label", "started_at"}
+    assert draft["analysis"] == {"see": f"GET /api/v1/cases/{draft['case']['id']}/analysis"}
+    for entry in draft["history"]["scales"]:
+        assert set(entry) == {"round", "respondent_id", "role", "name", "value"}
     assert draft["schema"] == "mapbot.draft-map/1"
     assert set(draft["case"]) == {"id", "reference", "child_name"}
     assert all(isinstance(v, str) for v in draft["case"].values())
     parse_iso(draft["generated_at"])
     respondent_ids = set()
     for respondent in draft["respondents"]:
-        assert set(respondent) == {"id", "role", "name", "status", "submitted_at"}
+        assert set(respondent) == {"id", "role", "name", "relationship", "status",
+                                   "submitted_at", "assisted"}
+        assert respondent["assisted"] in (None, "worker", "advocate", "interpreter")
         assert isinstance(respondent["id"], str) and isinstance(respondent["name"], str)
-        assert respondent["role"] in {"parent", "carer", "network", "young_person", "child"}
+        assert nullable_str(respondent["relationship"])
+        assert respondent["role"] in {"parent", "carer", "network", "professional",
+                                      "young_person", "child"}
         assert respondent["status"] in RESPONDENT_STATUSES
         if respondent["status"] == "submitted":
             parse_iso(respondent["submitted_at"])
@@ -43,8 +51,10 @@ def assert_map_shape(draft: dict) -> None:
     for item in draft["items"]:
         assert set(item) == {"id", "respondent_id", "section", "category", "house", "text",
                              "original_text", "question", "confidence", "status", "created_at",
-                             "private", "suggested_section"}
+                             "private", "suggested_section", "language",
+                             "safeguarding_checked"}
         assert item["private"] is False and item["suggested_section"] is None
+        assert item["language"] == "en" and item["safeguarding_checked"] is True
         assert isinstance(item["id"], str) and item["respondent_id"] in respondent_ids
         assert item["section"] in SECTIONS
         assert item["category"] in CATEGORIES

@@ -165,3 +165,39 @@ async def test_status_names_what_is_down_as_the_processes_are_named(router, serv
     status = await router.status()
     assert status == [[], ["rasa"], ["actions"]]
     assert RasaServers.names_down(status) == ["rasa-2", "actions-3"]
+
+
+async def test_a_server_killed_mid_turn_hands_the_same_turn_to_the_next(router, servers,
+                                                                         clock) -> None:
+    """Ten conversations sending at once to a server that dies with their messages in
+    flight: each gets its reply from its next server, sent as the same turn."""
+    first = servers[0]
+    senders = [s for s in (f"conversation-{n}" for n in range(200))
+               if router.order(s)[0] == 0][:10]
+    await first.become("dies-mid-turn")
+    replies = await asyncio.gather(*(
+        router.send(s, "We bake on Sundays", {"text": "We bake on Sundays", "turn": 4})
+        for s in senders))
+    for sender, reply in zip(senders, replies, strict=True):
+        taker = servers[router.order(sender)[1]]
+        assert reply[0]["text"] == name(taker)
+        assert [b for b in taker.sent if b["sender"] == sender] == [
+            {"sender": sender, "message": "We bake on Sundays",
+             "metadata": {"text": "We bake on Sundays", "turn": 4}}]
+    assert first.senders and set(first.senders) <= set(senders)
+    # Marked down: the next message goes straight to the next server.
+    sent_before = len(first.sent)
+    assert await answered_by(router, senders[0]) == name(servers[router.order(senders[0])[1]])
+    assert len(first.sent) == sent_before
+
+
+async def test_a_dropped_connection_to_a_live_server_is_retried_there(router,
+                                                                      servers) -> None:
+    """The server still answers: the turn goes to it again (its replay check makes the
+    resend safe), and the conversation keeps to its server."""
+    sender = "conversation-11"
+    taker = home(router, servers, sender)
+    await taker.become("drops-once")
+    assert await answered_by(router, sender) == name(taker)
+    assert taker.senders == [sender, sender]
+    assert all(not server.sent for server in servers if server is not taker)

@@ -18,7 +18,9 @@ ITEM_ERROR = {"error": "Send any of section, category, status, text and private,
 CASE_ERROR = {"error": "Please give a case reference and the child's name (each up to 100 "
                        "characters)."}
 # Control characters both doors refuse in an item's words (written out, not computed).
-REFUSED = ["\x00", "\x01", "\x07", "\x08", "\x0b", "\x0c", "\r", "\x1b", "\x1f", "\x7f"]
+REFUSED = ["\x00", "\x01", "\x07", "\x08", "\x0b", "\x0c", "\r", "\x1b", "\x1f", "\x7f",
+           # C1 controls, and the bidirectional controls that reorder what a screen shows
+           "\x80", "\x85", "\x9b", "\x9f", "\u202a", "\u202e", "\u2066", "\u2069"]
 # What a text of several lines may hold.
 KEPT = ["\n", "\t"]
 WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -137,3 +139,18 @@ async def test_every_registered_export_is_served_by_the_api_and_the_screens(
             assert json.loads(api.body)["schema"] == "mapbot.draft-map/1"
     # The print page keeps its older address on the screens.
     assert (await screens.get(f"/cases/{case['id']}/print")).status == 200
+
+
+@pytest.mark.parametrize("char", ["\x85", "\x9b", "\u202e", "\u2067"],
+                         ids=["U+0085", "U+009B", "U+202E", "U+2067"])
+async def test_the_family_chat_drops_what_both_doors_refuse(portal, alice, case, char):
+    """The chat keeps a message (a disclosure must never be refused for a stray
+    character) but not the character: here, in the flag it raises."""
+    invitation = await portal.invite(alice, case["id"], "parent", "Jo Parent")
+    _, response = await portal.client.post(
+        f"/api/v1/chat/{invitation['token']}/messages",
+        json={"text": f"my dad hits me{char} when mum is out"})
+    assert response.status == 200
+    [flag] = (await portal.draft_map(alice, case["id"]))["flags"]
+    assert flag["text"] == "my dad hits me when mum is out"
+

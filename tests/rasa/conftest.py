@@ -26,6 +26,7 @@ from actions import portal as portal_module
 from actions import texts
 from actions.portal import Portal, PortalError
 from bot.core.draft_map import ANSWER_KINDS, CATEGORIES, HOUSES, SECTIONS, parts_problem
+from bot.core.vocabulary import question_set_for
 from bot.portal.rasa_client import clean_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,10 +41,11 @@ PEOPLE: dict[str, tuple[str, str]] = {
     "parent": ("parent", "adult"),
     "carer": ("carer", "adult"),
     "network": ("network", "adult"),
+    "professional": ("professional", "adult"),
     "child": ("child", "child"),
     "young_person": ("young_person", "young_person"),
 }
-ADULTS = ("parent", "carer", "network")
+ADULTS = ("parent", "carer", "network", "professional")
 CHILDREN = ("child", "young_person")
 
 PORTAL_METHODS = ("conversation", "answers", "save", "remove", "submit")
@@ -103,7 +105,7 @@ def make_tracker(
     role, audience = PEOPLE[who]
     all_slots: dict[str, Any] = {name: None for name in load_domain()["slots"]}
     all_slots.update(requested_slot=None, role=role, audience=audience, name=NAME,
-                     child_name=CHILD_NAME)
+                     child_name=CHILD_NAME, question_set=role if audience == "adult" else None)
     all_slots.update(slots or {})
     if latest_message is _UNSET:
         meta_text = text if metadata_text is _UNSET else metadata_text
@@ -226,6 +228,18 @@ def answer_problem(key: str, body: dict[str, Any]) -> str | None:
         (body.get("house") in (*HOUSES, None), "house"),
         (body.get("kind") != "item" or body.get("section") or body.get("house"),
          "an item needs a section or a house"),
+        (body.get("kind") != "feedback" or (
+            body.get("value") in {"ease": (0, 1, 2), "ease_comment": (None,)}.get(key, ())
+            and not any(body.get(f) for f in ("section", "category", "house", "parts"))),
+         "feedback"),
+        # "Was anyone with you?": one of the worker's words for its three codes, no map fields
+        ((body.get("kind") == "with_you") == (key == "with_you") and (
+            key != "with_you" or (
+                body.get("text") in ("No one", "Someone helped them answer",
+                                     "Someone was there")
+                and body.get("value") is None
+                and not any(body.get(f) for f in ("section", "category", "house", "parts")))),
+         "with_you"),
     ]
     wrong = [name for ok, name in checks if not ok]
     if wrong:
@@ -256,9 +270,12 @@ class FakePortal:
         self.add_conversation(CONVERSATION, role="parent", name=NAME, child_name=CHILD_NAME)
 
     def add_conversation(self, conversation_id: str, *, role: str, name: str,
-                         child_name: str) -> None:
+                         child_name: str, questions: str | None = None,
+                         easy_read: bool = False) -> None:
         self.conversations[conversation_id] = {"role": role, "name": name,
                                                "child_name": child_name,
+                                               "questions": question_set_for(role, questions),
+                                               "easy_read": easy_read,
                                                # the chat opened it before any action
                                                "status": "in_progress"}
         self.stored.setdefault(conversation_id, {})
@@ -292,7 +309,8 @@ class FakePortal:
     async def conversation(self, conversation_id: str) -> dict:
         self.calls.append(("conversation", conversation_id))
         found = self._known(conversation_id)
-        return {name: found[name] for name in ("role", "name", "child_name", "status")}
+        return {name: found[name]
+                for name in ("role", "name", "child_name", "status", "questions", "easy_read")}
 
     async def answers(self, conversation_id: str) -> list[dict]:
         self.calls.append(("answers", conversation_id))

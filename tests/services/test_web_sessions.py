@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 import bot.core.security
 from bot.config import Settings
-from bot.database.models import AuditEvent, WebSession, utcnow
+from bot.database.models import AuditEvent, WebSession, Worker, utcnow
 from bot.portal.app import create_app
 from bot.services import audit
 from bot.services.store import Store
@@ -142,3 +142,31 @@ def test_audit_details_never_hold_words():
     assert audit.describe({"section": "<b>x</b>", "only": "accepted", "format": "docx"}) == (
         "section changed; only=accepted; format=docx")
     assert audit.describe(None) is None
+
+
+async def test_a_switched_off_account_s_session_ends_on_its_next_request(store):
+    """Checked on every request: even a session row left behind stops working."""
+    client = _app(store, "https://x.example").asgi_client
+    session_id, _ = await _sign_in(client)
+    cookies = _cookie("mapbot_session", session_id)
+    assert (await client.get("/", headers=cookies))[1].status == 200
+    async with store.sessions.begin() as session:
+        await session.execute(update(Worker).values(disabled_at=utcnow()))
+    _, response = await client.get("/", headers=cookies)
+    assert response.status == 303 and response.headers["location"].startswith("/login")
+
+
+async def test_a_new_password_is_checked_on_the_server_too(store):
+    """What the browser's form would stop (too short, too long), and a form without its
+    CSRF token, change nothing."""
+    client = _app(store, "https://x.example").asgi_client
+    session_id, _ = await _sign_in(client)
+    cookies = _cookie("mapbot_session", session_id)
+    csrf = _token((await client.get("/account", headers=cookies))[1].text)
+    for new, token, status in [("short", csrf, 422), ("x" * 1025, csrf, 422),
+                               ("long enough new password", "", 403)]:
+        _, response = await client.post("/account/password", headers=cookies, data={
+            "csrf_token": token, "current_password": PASSWORD, "new_password": new,
+            "confirm": new})
+        assert response.status == status, new
+    assert await store.authenticate("alice", PASSWORD) is not None

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 DEFAULT_PATH = Path(__file__).with_name("patterns.yml")
-AUDIENCES = ("adult", "child")
+AUDIENCES = ("adult", "child", "easy_read")
 
 # Characters that render as nothing; people (and filters) use them to split
 # words so that keyword checks miss them.
@@ -219,8 +219,11 @@ def _check_replies(replies: Mapping[str, Any]) -> dict[str, str]:
     missing = [a for a in AUDIENCES if not str(replies.get(a, "")).strip()]
     if missing:
         raise ValueError(f"patterns.yml has no reply text for: {', '.join(missing)}")
-    # Keep the line breaks: each line is one short step for the reader.
-    return {a: "\n".join(_lines(str(replies[a]))) for a in AUDIENCES}
+    # Keep the line breaks: each line is one short step for the reader; a blank line
+    # (Easy Read) starts a new group of steps.
+    return {a: "\n\n".join("\n".join(_lines(part))
+                           for part in re.split(r"\n\s*\n", str(replies[a]).strip()))
+            for a in AUDIENCES}
 
 
 def _lines(text: str) -> list[str]:

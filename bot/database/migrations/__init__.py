@@ -2,6 +2,12 @@
 
 - versions/0001_*: the schema of the release before migrations existed (f551cb0);
 - versions/0002_*: this round's columns (worker kinds, case owners, flag levels, ...);
+- versions/0003_*: switching a local account off (`disabled_at`);
+- versions/0004_*: a council account's OpenID Connect identity (issuer, subject);
+- versions/0005_*: the managers' figures: questions skipped or not understood (counts);
+- versions/0006_*: the demo's made-up worker and case (`demo`);
+- versions/0007_*: who helped a person answer, items' language, safe contact (issue 23);
+- versions/0009_*: rounds of mapping, and the worker's part of the map (`analyses`);
 - a new change: README.md, "Upgrading".
 
 A database made before Alembic existed (the portal ran `create_all`) has the tables but

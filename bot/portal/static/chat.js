@@ -49,6 +49,8 @@
   var sendButton = document.getElementById("send");
   var sending = document.getElementById("sending");
   var houses = document.querySelectorAll(".house");
+  // Easy Read: the page's own pictures (a <template>), one beside each of MapBot's messages.
+  var pictures = document.getElementById("easy-pictures");
 
   var CARRY_ON = {title: "Carry on", payload: "Hello", shown: "Hello"};
   var TYPING_CHOICES = ["/skip", "/stop", "/deny"];  // with these, the question wants words
@@ -74,6 +76,14 @@
     line.appendChild(words);
     log.appendChild(line);
     return line;
+  }
+
+  function addPicture(line, name) {
+    if (!pictures || typeof name !== "string") { return; }
+    var found = pictures.content.querySelector('[data-picture="' + name.replace(/[^a-z_]/g, "") + '"]');
+    if (!found) { return; }
+    line.classList.add("msg-easy");
+    line.insertBefore(found.cloneNode(true), line.firstChild);
   }
 
   function choiceButtons() {
@@ -191,7 +201,12 @@
     clearProblem();
     pending = null;
     var first = addLine("person", shown);
-    messages.forEach(function (message) { addLine("bot", message.text); });
+    messages.forEach(function (message) {
+      var line = addLine("bot", message.text);
+      addPicture(line, (message.custom || {}).picture);
+      var lang = (message.custom || {}).lang;  // a reply in the person's own language
+      if (typeof lang === "string" && /^[a-z]{2}$/.test(lang)) { line.lang = lang; }
+    });
     update(messages);
     var buttons = choicesAfter(messages);
     setChoices(buttons);

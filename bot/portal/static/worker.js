@@ -104,7 +104,7 @@
         refreshPart(from);
         refreshPart(target);
         fresh.focus();
-        var words = fresh.querySelector(".words");
+        var words = fresh.querySelector(".worker-text") || fresh.querySelector(".words");
         say((response.headers.get("X-MapBot-Done") || "Saved") + ": " +
             (words ? words.textContent : ""));
       });

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from actions import forms
-from actions.questions import ADULT_ORDER, QUESTIONS, child_order
+from actions.questions import QUESTIONS, adult_order, child_order
 from tests.rasa.conftest import ADULTS, CHILDREN, Turn, ask, make_tracker, run_action
 
 ASKERS = {action().slot: action() for action in forms.ASK_ACTIONS}
@@ -17,7 +17,7 @@ NO_MORE = {"title": "No, that's all", "payload": "/deny"}
 
 
 def _cases() -> list[tuple[str, str]]:
-    cases = [(slot, who) for slot in ADULT_ORDER for who in ADULTS]
+    cases = [(slot, who) for who in ADULTS for slot in adult_order(who)]
     cases += [(slot, who) for slot in child_order(None) for who in CHILDREN]
     return cases + [("new_text", who) for who in (*ADULTS, *CHILDREN)]
 
@@ -65,7 +65,7 @@ async def test_asks_these_words(slot: str, who: str, words: str, domain) -> None
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("slot", [s for s in ADULT_ORDER if s in child_order(None)])
+@pytest.mark.parametrize("slot", [s for s in adult_order("parent") if s in child_order(None)])
 async def test_a_question_for_both_is_put_to_a_child_in_other_words(slot: str, domain) -> None:
     child = await _ask(slot, domain, "child", last_asked=slot, scale_value=6.0)
     adult = await _ask(slot, domain, "parent", last_asked=slot, scale_value=6.0)
@@ -97,6 +97,16 @@ async def test_the_scale_intro_is_the_parents_own_for_a_parent(domain) -> None:
     assert carer.texts[0] == ask("scale", "intro", "carer")
     assert parent.texts[0] != carer.texts[0]
     assert "Ellie" in carer.texts[0]
+
+
+@pytest.mark.asyncio
+async def test_the_carers_zero_does_not_threaten_a_move(domain) -> None:
+    """A carer afraid a low number moves the child would not answer honestly."""
+    carer = await _ask("scale", domain, "carer", last_asked="first_sign")
+    assert carer.texts[0] == (
+        "Now a number question, from 0 to 10. 10 means Ellie is settled and safe with you, "
+        "and everyone is sure about the future. 0 means things could not be any harder for "
+        "Ellie and for you. Most people are somewhere in between.")
 
 
 @pytest.mark.asyncio
@@ -157,11 +167,15 @@ async def test_changing_an_answer_offers_keep_it(domain) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("slot", "step"), [("like_child", 1), ("helpers", 9), ("scale", 13),
-                                            ("scale_higher", 15)])
-async def test_adult_progress(slot: str, step: int, domain) -> None:
-    custom = (await _ask(slot, domain, "carer")).messages[-1]["custom"]
-    assert custom["progress"] == {"step": step, "of": 15}
+@pytest.mark.parametrize(("who", "slot", "step", "of"), [
+    ("carer", "like_child", 1, 19), ("carer", "helpers", 9, 19), ("carer", "scale", 13, 19),
+    ("carer", "scale_higher", 15, 19), ("parent", "near_miss", 8, 20),
+    ("parent", "common_scale", 17, 20), ("parent", "with_you", 18, 20),
+    ("professional", "what_you_see", 1, 14), ("professional", "with_you", 12, 14),
+    ("professional", "ease_comment", 14, 14), ("network", "call_first", 6, 14)])
+async def test_adult_progress(who: str, slot: str, step: int, of: int, domain) -> None:
+    custom = (await _ask(slot, domain, who)).messages[-1]["custom"]
+    assert custom["progress"] == {"step": step, "of": of}
     assert "house" not in custom
 
 
@@ -173,14 +187,19 @@ async def test_adult_progress(slot: str, step: int, domain) -> None:
     ("dreams", "good_life", 5, "good_things"),
     ("dreams", "worries_more", 11, "worries"),
     ("worries", "worries_what", 2, "worries"),
-    ("worries", "trusted_adults", 12, None),
-    ("worries", "scale", 13, None),
-    ("good_things", "scale_higher", 14, None),
+    ("worries", "check_in", 5, None),
+    ("good_things", "check_in", 9, None),
+    ("worries", "trusted_adults", 13, None),
+    ("worries", "scale", 14, None),
+    ("worries", "scale_why", 15, None),
+    ("good_things", "scale_higher", 16, None),
+    ("good_things", "with_you", 17, None),
+    ("good_things", "ease", 18, None),
 ])
 async def test_child_progress_follows_the_chosen_house(first_house, slot, step, house,
                                                        domain) -> None:
     custom = (await _ask(slot, domain, "child", first_house=first_house)).messages[-1]["custom"]
-    assert custom["progress"] == {"step": step, "of": 14}
+    assert custom["progress"] == {"step": step, "of": 19}
     assert custom.get("house") == house
 
 

@@ -11,9 +11,10 @@ from tests.rasa.conftest import make_tracker, say, validate_slot
 
 CHILD_FORM = forms.ValidateChildForm()
 GOOD = ["good_life", "good_people", "good_doing", "good_more"]
-WORRIES = ["worries_what", "worries_feelings", "worries_more"]
+WORRIES = ["worries_what", "worries_feelings", "worries_more", "check_in"]
 DREAMS = ["dreams_life", "dreams_wish", "dreams_more"]
-TAIL = ["trusted_adults", "scale", "scale_higher"]
+TAIL = ["trusted_adults", "scale", "scale_why", "scale_higher", "with_you", "ease",
+        "ease_comment"]
 
 
 @pytest.mark.asyncio
@@ -110,11 +111,12 @@ async def test_after_the_first_house_the_next_house_follows(domain, fake_portal)
 
 
 @pytest.mark.asyncio
-async def test_a_skipped_scale_ends_the_childs_form(domain, fake_portal) -> None:
+async def test_a_skipped_scale_goes_on_to_the_last_question(domain, fake_portal) -> None:
     everything = dict.fromkeys([*GOOD, *WORRIES, *DREAMS, "trusted_adults"], SKIPPED)
     turn = await validate_slot(CHILD_FORM, domain, "scale", "/skip", who="young_person",
                                text="/skip", intent="skip", confidence=1.0,
                                slots=everything | {"first_house": "worries"})
     assert turn.slots["scale"] == SKIPPED and turn.slots["scale_higher"] == SKIPPED
-    assert turn.slots["requested_slot"] is None  # done: the review follows
+    assert turn.slots["scale_why"] == SKIPPED
+    assert turn.slots["requested_slot"] == "with_you"  # the last questions, then the review
     assert turn.texts == [say("skipped", "young_person")]

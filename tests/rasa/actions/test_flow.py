@@ -34,7 +34,9 @@ async def test_welcome_sets_who_is_answering_from_the_portal(role, domain, fake_
     turn = await run_action(flow.ActionWelcome(), tracker, domain)
     audience = PEOPLE[role][1]
     assert turn.slots == {"role": role, "audience": audience, "name": "Jo",
-                          "child_name": "Kai", "stage": "welcomed"}
+                          "child_name": "Kai", "stage": "welcomed",
+                          "question_set": role if audience == "adult" else None,
+                          "easy_read": False}
     welcome = say("welcome", role, name="Jo", child_name="Kai")
     assert turn.texts == [welcome, say("ready", role)]
     assert welcome.startswith("Hi Jo" if audience != "adult" else "Hello Jo.")
@@ -50,6 +52,24 @@ async def test_a_child_gets_the_childs_welcome(domain, fake_portal) -> None:
     assert turn.texts[1] == "Are you ready?"
     adult = say("welcome", "parent", name="Kai", child_name="Kai")
     assert turn.texts[0] != adult
+
+
+# The privacy notice is linked at the bottom of the chat page (chat_base.html).
+PRIVACY_LINE = {
+    "parent": "The link at the bottom of this page says what happens to your answers.",
+    "professional": "The link at the bottom of this page says what happens to your answers.",
+    "child": "The link at the bottom says what happens to what you write.",
+    "young_person": "The link at the bottom of the page tells you what happens to your words.",
+}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("role", "line"), sorted(PRIVACY_LINE.items()))
+async def test_the_welcome_points_to_the_privacy_notice(role, line, domain, fake_portal) -> None:
+    fake_portal.add_conversation(CONVERSATION, role=role, name="Jo", child_name="Kai")
+    turn = await run_action(flow.ActionWelcome(), make_tracker(text="/start", intent="start"),
+                            domain)
+    assert line in turn.texts[0].splitlines()
 
 
 @pytest.mark.asyncio
@@ -99,7 +119,7 @@ async def test_review_groups_answers_under_headings_and_quotes_them_exactly(
         "What you are worried about:\n• his temper\nat night",
         "What needs to happen:\n• a bigger flat",
         "People who help:\n• Nan, Mrs Patel\n• school runs",
-        "Your number:\n• about a six (6)\n• we talk more",
+        "Your answers to the number questions:\n• about a six (6)\n• we talk more",
         say("review_question", "parent"),
     ]
     assert [b["payload"] for b in turn.messages[-1]["buttons"]] == [

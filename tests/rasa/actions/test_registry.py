@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk.executor import ActionExecutor
 
 from actions import forms
-from actions.questions import ADULT_ORDER, QUESTIONS, child_order
+from actions.questions import ADULT_SLOTS, QUESTION_SETS, QUESTIONS, child_order
 from tests.rasa.conftest import action_names, load_domain
 
 DOMAIN = load_domain()
@@ -56,8 +56,15 @@ def test_the_dynamic_child_order_only_uses_slots_with_an_ask_action(registered) 
 def test_the_question_orders_match_the_domain() -> None:
     # With no house chosen, ValidateChildForm.required_slots must equal the domain's list:
     # then rasa-sdk leaves the next question to Rasa, which asks in the domain's order.
-    assert DOMAIN["forms"]["adult_form"]["required_slots"] == ADULT_ORDER
+    assert DOMAIN["forms"]["adult_form"]["required_slots"] == ADULT_SLOTS
     assert DOMAIN["forms"]["child_form"]["required_slots"] == child_order(None)
+
+
+def test_every_adult_question_set_asks_only_the_adult_forms_slots() -> None:
+    assert sorted(QUESTION_SETS) == ["carer", "network", "parent", "professional"]
+    for order in QUESTION_SETS.values():
+        assert set(order) <= set(DOMAIN["forms"]["adult_form"]["required_slots"])
+        assert len(order) == len(set(order))
 
 
 @pytest.mark.parametrize("slot", sorted(QUESTIONS))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from actions import flow, forms, texts
-from actions.questions import ADULT_ORDER, QUESTIONS, child_order
+from actions.questions import QUESTIONS, adult_order, child_order
 from tests.rasa.conftest import ADULTS, CHILDREN, PEOPLE, PLACEHOLDER
 
 ACTIONS_DIR = Path(flow.__file__).parent
@@ -108,11 +108,11 @@ def test_every_say_entry_renders_for_every_audience(key: str, who: str) -> None:
 
 
 def _audiences_for(slot: str) -> tuple[str, ...]:
-    adult = slot in ADULT_ORDER
     child = any(slot in child_order(h) for h in (None, "worries", "dreams"))
     if slot == "new_text":
         return tuple(PEOPLE)
-    return (ADULTS if adult else ()) + (CHILDREN if child else ())
+    return (tuple(who for who in ADULTS if slot in adult_order(who))
+            + (CHILDREN if child else ()))
 
 
 QUESTION_CASES = [(slot, who) for slot in [*QUESTIONS, "new_text"]

@@ -163,8 +163,27 @@ def test_rasas_start_hook_installs_them() -> None:
 def test_the_channel_will_not_start_without_the_start_hook() -> None:
     from bot.rasa_plugins.secure_rest import SecureRestInput
 
-    credentials = {"secret": "s" * 32}
+    credentials = {"secret": "s" * 32, "nlu_secret": "n" * 32}
     with pytest.raises(RuntimeError, match="run_rasa"):
         SecureRestInput.from_credentials(credentials)
     rasa_patches.install(environ={"MAPBOT_RASA_PATCHES": "off"})
     assert SecureRestInput.from_credentials(credentials).secret == "s" * 32
+
+
+@pytest.mark.parametrize("options", [
+    ["--enable-api"], ["--enable-ap"], ["--auth-token", "t"], ["--jwt-secret=-s3cret"],
+    ["--jwt-private-key", "key.pem"]])
+def test_rasas_http_api_is_refused_at_start(options: list[str]) -> None:
+    """With Rasa's own argument parser and plug-in manager, as rasa/__main__.py runs them:
+    the API would open every conversation to one token (issue 21, item 4)."""
+    import rasa.plugin
+    from rasa.__main__ import create_argument_parser
+
+    manager = pluggy.PluginManager("rasa")
+    manager.add_hookspecs(rasa.plugin)
+    run_rasa.register(manager)
+    arguments = create_argument_parser().parse_args(["run", *options])
+    with pytest.raises(SystemExit, match="without Rasa's HTTP API"):
+        manager.hook.configure_commandline(cmdline_arguments=arguments)
+    plain = create_argument_parser().parse_args(["run", "--credentials", "credentials.yml"])
+    assert manager.hook.configure_commandline(cmdline_arguments=plain) == []

@@ -5,12 +5,12 @@ turns finish only when the test lets them."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from rasa.core.lock_store import InMemoryLockStore
 
 from bot.config import Settings, turns_at_once
 from bot.rasa_plugins.secure_rest import SecureRestInput
@@ -28,7 +28,7 @@ class GatedAgent:
         self.most_running = 0
         self.gates: dict[str, asyncio.Event] = {}
         self.fail: set[str] = set()
-        self.lock_store = SimpleNamespace(lock=lambda sender_id: _no_lock())
+        self.lock_store = InMemoryLockStore()
         self.tracker_store = SimpleNamespace()
         self.processor = SimpleNamespace(handle_message=self.handle_message)
 
@@ -50,11 +50,6 @@ class GatedAgent:
 
     def open(self, sender: str) -> None:
         self.gates.setdefault(sender, asyncio.Event()).set()
-
-
-@contextlib.asynccontextmanager
-async def _no_lock():
-    yield
 
 
 def _webhook(channel: SecureRestInput) -> Any:

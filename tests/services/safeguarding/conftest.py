@@ -70,6 +70,7 @@ def settings(database_url, webhook, smtp) -> Settings:
         alert_webhook_secret=WEBHOOK_SECRET,
         smtp_host="127.0.0.1",
         smtp_port=smtp.port,
+        smtp_tls="off",  # a plain local relay (TLS: tests/services/test_smtp_tls.py)
         smtp_from="mapbot@example.org",
         alert_email_to=ALERT_TO,
         duty_email_to=DUTY_TO,
