@@ -72,16 +72,10 @@ def private_key(text: str) -> str | None:
 
 async def keep_private(store: Store, respondent, key: str) -> list[dict]:
     """Mark the answer private; say so honestly; ask the last question again."""
-<<<<<<< HEAD
     if key == with_you.KEY or not await store.mark_private(respondent.id, key):
-        return [said("nothing_private", respondent.role)]
-    return [said("kept_private", respondent.role), *await last_prompt(store, respondent)]
-=======
-    if not await store.mark_private(respondent.id, key):
         return [said("nothing_private", respondent.role, respondent.easy_read)]
     return [said("kept_private", respondent.role, respondent.easy_read),
             *await last_prompt(store, respondent)]
->>>>>>> easy-read
 
 
 async def choose_private(store: Store, respondent) -> list[dict]:
