@@ -1,6 +1,6 @@
-"""Scores on the blind held-out set (tests/data/safeguarding/heldout-3/): rules alone, the
-learned check alone, and the two combined as the portal runs them. (Sets 1 and 2,
-heldout-1/ and heldout-2/, are development data now; their blind scorings are in their
+"""Scores on the blind held-out set (tests/data/safeguarding/heldout-4/): rules alone, the
+learned check alone, and the two combined as the portal runs them. (Sets 1 to 3,
+heldout-1/ to heldout-3/, are development data now; their blind scorings are in their
 READMEs.)
 
     .venv/bin/python -m tests.services.safeguarding.heldout
@@ -25,7 +25,7 @@ from bot.core.safeguarding.learned import load_model
 from bot.core.vocabulary import CHILD_ROLES
 
 ROOT = Path(__file__).resolve().parents[3]
-HELDOUT = ROOT / "tests" / "data" / "safeguarding" / "heldout-3" / "messages.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "safeguarding" / "heldout-4" / "messages.jsonl"
 REPORT = ROOT / "results" / "safeguarding-heldout.md"
 # The wording a writer used for a question -> the question slot it stands for.
 QUESTION_SLOTS = [
@@ -148,16 +148,16 @@ def report(found: dict) -> str:
         "",
         "Made by `make safeguarding-report` (`python -m tests.services.safeguarding.heldout`) "
         "from "
-        "`tests/data/safeguarding/heldout-3/`, blind set 3; how it was written and "
+        "`tests/data/safeguarding/heldout-4/`, blind set 4; how it was written and "
         "labelled, blind, is in its README. The model's settings were fixed (by "
-        "cross-validation on the training data, and on set 2 for a model that had not "
-        "seen it) before this set was first scored, and nothing was changed after it: "
-        "these figures measure, they were not tuned on. Blind sets 1 and 2 were each "
+        "cross-validation on the training data) before this set was first scored, and "
+        "nothing was changed after it: "
+        "these figures measure, they were not tuned on. Blind sets 1 to 3 were each "
         "scored blind once too, then used for development: their figures are in their "
         "READMEs under `tests/data/safeguarding/`.",
         "",
         f"Learned check: trained on {model.trained_on[:12]} (digest of "
-        f"`bot/core/safeguarding/training/`, the regression corpora and blind sets 1 and 2); "
+        f"`bot/core/safeguarding/training/`, the regression corpora and blind sets 1 to 3); "
         f"thresholds "
         f"{model.threshold} (sure), {model.threshold_possible} (possible) and "
         f"{model.threshold_possible_urgent} (possible and urgent); "
