@@ -121,8 +121,9 @@ def _column(view, part: str) -> list[str]:
                 for item in found.items]
     lines: list[str] = []
     for found in column.parts:
-        if found.items:
-            lines.append(f"{found.title}:")
+        if found.items:  # "Safety goals (the family's)": never mistaken for the worker's
+            title = PART_TITLES[f"{section}.{found.key}"] if found.key else found.title
+            lines.append(f"{title}:")
             lines.extend(item_line(item, draft) for item in found.items)
     return lines
 

@@ -430,8 +430,8 @@ async def test_copy_blocks_keep_who_said_what_in_their_own_words(portal, alice, 
         "Their number: 7 out of 10, answering “How safe do you feel at home?”",
         "Adults they trust: Mrs Patel"])
     assert blocks["Network"] == "\n".join([
-        "Network:", "- Kelly – named by Jo Parent (parent)",
-        "- Mrs Patel – named by Sam (child)"])
+        "Network:", "- Mrs Patel – named by Sam (child)",
+        "- Kelly (sister) – named by Jo Parent (parent)"])
     # Nothing of the flags: the default form has no field for them.
     assert all(DISCLOSURE not in text for text in blocks.values())
 
