@@ -89,8 +89,14 @@ def field_text(view, field: Field) -> str:
     for part in field.parts:
         lines = PART_LINES[part](view, part)
         if lines:
-            pieces.append("\n".join([f"{PART_TITLES[part]}:", *lines]))
+            pieces.append("\n".join([heading(PART_TITLES[part]), *lines]))
     return "\n\n".join(pieces) or NOTHING
+
+
+def heading(title: str) -> str:
+    """A part's title as the line before its words: "Past harm:", but a question as it is
+    ("What are we worried about?")."""
+    return title if title.endswith("?") else f"{title}:"
 
 
 def item_line(item: dict, draft: bool) -> str:
@@ -123,7 +129,7 @@ def _column(view, part: str) -> list[str]:
     for found in column.parts:
         if found.items:  # "Safety goals (the family's)": never mistaken for the worker's
             title = PART_TITLES[f"{section}.{found.key}"] if found.key else found.title
-            lines.append(f"{title}:")
+            lines.append(heading(title))
             lines.extend(item_line(item, draft) for item in found.items)
     return lines
 
@@ -134,7 +140,7 @@ def _child_words(view, part: str) -> list[str]:
         lines.append(child.label)
         for house in child.houses:
             if house.items:
-                lines.append(f"{house.title}:")
+                lines.append(heading(house.title))
                 lines.extend(item_line(item, view.choice == "draft") for item in house.items)
         for scale in child.scales:
             higher = (f"; one point higher would be: {scale['one_point_higher']}"

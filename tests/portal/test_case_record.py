@@ -397,7 +397,7 @@ async def test_copy_blocks_keep_who_said_what_in_their_own_words(portal, alice, 
         "Child's views", "Network"]
     blocks = {field["name"]: field["text"] for field in fields}
     assert blocks["Summary of concerns"] == "\n".join([
-        "What are we worried about?:",
+        "What are we worried about?",
         "Past harm:",
         f"- “{WORRY}” – Jo Parent (parent)",
         "Future danger:",
@@ -410,12 +410,12 @@ async def test_copy_blocks_keep_who_said_what_in_their_own_words(portal, alice, 
         "Grey areas (the worker's):",
         f"- {GREY}"])
     assert blocks["Strengths and safety"] == "\n".join([
-        "What's working well?:", "Existing strengths:", f"- “{STRENGTH}” – Jo Parent (parent)",
+        "What's working well?", "Existing strengths:", f"- “{STRENGTH}” – Jo Parent (parent)",
         "Not sorted into a part yet:", f"- “{HOUSE}” – Sam (child) (to review)"])
     assert blocks["What needs to happen"] == "\n".join([
         "Safety goals (the worker's):", f"- {SAFETY_GOAL}",
         f"  Resting on: “{GOAL}” – Jo Parent (parent)", "",
-        "What needs to happen?:", "Safety goals (the family's):",
+        "What needs to happen?", "Safety goals (the family's):",
         f"- “{GOAL}” – Jo Parent (parent) (to review)", "",
         "Next steps (the worker's):", f"- {NEXT} (who: Sam Worker; by: 15 January)"])
     assert blocks["Scaling"] == "\n".join([
