@@ -12,7 +12,7 @@ RASA_VENV := .venv-rasa
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/mapbot.tar.gz
 
-.PHONY: help setup test-setup run demo train test lint nlu-report safeguarding-model safeguarding-report clean
+.PHONY: help setup test-setup pdf-tools run demo train test lint nlu-report safeguarding-model safeguarding-report clean
 
 help:
 	@echo "make run   - set up, train if the data changed, start MapBot"
@@ -46,9 +46,15 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq chromium > /dev/null
 
+# The PDF/A export converts the Word file with LibreOffice (headless, no desktop); the
+# tests check the PDF with qpdf and read its text with pdftotext (poppler-utils).
+pdf-tools:
+	@command -v soffice > /dev/null && command -v qpdf > /dev/null && command -v pdftotext > /dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui qpdf poppler-utils > /dev/null)
+
 setup: $(PORTAL_VENV)/.installed $(RASA_VENV)/.installed
 
-test-setup: setup $(CHROMIUM)
+test-setup: setup $(CHROMIUM) pdf-tools
 
 train: setup
 	$(PORTAL_VENV)/bin/mapbot train

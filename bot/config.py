@@ -228,6 +228,15 @@ class Settings:
     # One reminder, this many days after a conversation started and was not sent (0: none).
     reminder_days: int = 3
     reminder_poll_seconds: float = 3600.0
+    # The map for the case record (bot/portal/case_record.py, docs/word-template.md): the
+    # council's Word template (a .docx with placeholders; empty: MapBot's plain one),
+    # LibreOffice for the PDF/A made from it (empty: `soffice` found on PATH) and how long
+    # one conversion may take, and the council's mapping-form fields for the copy blocks
+    # (bot/portal/case_record_fields.yml when empty; checked at start).
+    word_template: str = ""
+    soffice: str = ""
+    soffice_timeout_seconds: float = 60.0
+    case_record_fields: str = ""
 
     @property
     def filed_days(self) -> int:
@@ -356,6 +365,11 @@ def _settings() -> Settings:
         reminder_days=_env_int("MAPBOT_REMINDER_DAYS", Settings.reminder_days),
         reminder_poll_seconds=float(_env("MAPBOT_REMINDER_POLL_SECONDS",
                                          str(Settings.reminder_poll_seconds))),
+        word_template=_env("MAPBOT_WORD_TEMPLATE", ""),
+        soffice=_env("MAPBOT_SOFFICE", ""),
+        soffice_timeout_seconds=float(_env("MAPBOT_SOFFICE_TIMEOUT_SECONDS",
+                                           str(Settings.soffice_timeout_seconds))),
+        case_record_fields=_env("MAPBOT_CASE_RECORD_FIELDS", ""),
     )
 
 

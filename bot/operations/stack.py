@@ -207,6 +207,11 @@ def service_env(settings: Settings) -> dict[str, str]:
         "MAPBOT_NOTIFY_EMAIL_REMINDER_TEMPLATE": settings.notify_email_reminder_template,
         "MAPBOT_REMINDER_DAYS": str(settings.reminder_days),
         "MAPBOT_REMINDER_POLL_SECONDS": str(settings.reminder_poll_seconds),
+        # The map for the case record (bot/portal/case_record.py).
+        "MAPBOT_WORD_TEMPLATE": settings.word_template,
+        "MAPBOT_SOFFICE": settings.soffice,
+        "MAPBOT_SOFFICE_TIMEOUT_SECONDS": str(settings.soffice_timeout_seconds),
+        "MAPBOT_CASE_RECORD_FIELDS": settings.case_record_fields,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "LOG_LEVEL_LIBRARIES": "ERROR",

@@ -9,7 +9,8 @@ from sanic.response import HTTPResponse, JSONResponse, empty, json
 
 from bot.core.draft_map import iso, public
 from bot.core.vocabulary import OVERSIGHT_KINDS, OWNER, ROLES
-from bot.portal import exports, inputs
+from bot.portal import case_record_fields, exports, inputs
+from bot.portal.case_record import Unavailable
 from bot.portal.errors import error, not_found, unauthorised
 from bot.portal.login_limits import sign_in
 from bot.portal.openapi import document
@@ -297,9 +298,15 @@ async def export(request: Request, case_id: str, kind: str) -> HTTPResponse:
     if choice != "family":  # the worker's part goes into the case record, not the family's
         found = found | {"worker_part": await request.app.ctx.store.analysis(
             request.ctx.worker, case_id)}
+    made = exports.export_of(found, choice, links=False, case_id=case_id,
+                             settings=request.app.ctx.settings)
+    try:
+        response = await exports.response(kind, made)
+    except Unavailable as problem:  # the template or LibreOffice failed (logged there)
+        return error(503, str(problem))
     await audit.record(request, "export", "map", case_id,
                        changes={"format": kind, "only": choice})
-    return exports.response(kind, found, choice, links=False, case_id=case_id)
+    return response
 
 
 def _exporter(kind: str):
@@ -310,9 +317,26 @@ def _exporter(kind: str):
     return worker_required(handler)
 
 
-for _kind in exports.FORMATS:  # /api/v1/cases/{id}/map.docx, map.html, map.json
+for _kind in exports.FORMATS:  # /api/v1/cases/{id}/map.docx, map.pdf, map.html, map.json
     blueprint.add_route(_exporter(_kind), f"/cases/<case_id:str>/map.{_kind}",
                         methods=["GET"], name=f"map_{_kind}")
+
+
+@blueprint.get("/cases/<case_id:str>/case-record-fields")
+@worker_required
+async def case_record_blocks(request: Request, case_id: str) -> JSONResponse:
+    """One plain-text block per field of the council's mapping form
+    (bot/portal/case_record_fields.py), to paste into the case record."""
+    only = request.args.get("only", "")
+    if only not in ("", "draft", "accepted"):
+        return error(422, "Use ?only=accepted for the accepted items only, or leave it out.")
+    store = request.app.ctx.store
+    found = await store.draft_map(request.ctx.worker, case_id)
+    found = found | {"worker_part": await store.analysis(request.ctx.worker, case_id)}
+    view = exports.arrange(found, only or "draft")
+    await audit.record(request, "export", "map", case_id,
+                       changes={"format": "case_record_fields", "only": only or "draft"})
+    return json({"fields": case_record_fields.blocks(view, request.app.ctx.case_record_fields)})
 
 
 # A person's data (information rights: bot/services/personal_data.py) -----------------

@@ -19,7 +19,17 @@ from bot.core.alert_routes import check as check_alert_routes
 from bot.core.safeguarding.detector import load_rules
 from bot.core.settings_checks import check as check_settings
 from bot.operations.gc_freeze import freeze_startup_objects
-from bot.portal import api, chat, chat_page, internal, oidc_web, peers, privacy, web
+from bot.portal import (
+    api,
+    case_record_fields,
+    chat,
+    chat_page,
+    internal,
+    oidc_web,
+    peers,
+    privacy,
+    web,
+)
 from bot.portal.conversation_locks import ConversationLocks
 from bot.portal.errors import RouteNameErrors, hide_links_in_logs, method_not_allowed
 from bot.portal.health import HEALTH_CACHE_SECONDS, HealthCheck
@@ -59,12 +69,15 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
     check_alert_routes(settings)  # a mistake in the alert settings stops the portal now
     check_email_settings(settings)
     check_settings(settings)  # so does a setting that would leave a door open
+    # and a council's case-record fields file that names what the map does not have
+    fields = case_record_fields.load(settings.case_record_fields)
     app = Sanic(f"mapbot_{next(_app_numbers)}", error_handler=RouteNameErrors())
     hide_links_in_logs()  # after Sanic configured its loggers
     app.config.REQUEST_MAX_SIZE = 64 * 1024  # the longest message is a few KB
     app.config.FALLBACK_ERROR_FORMAT = "json"
     _trust_proxies(app, settings)
     app.ctx.settings = settings
+    app.ctx.case_record_fields = fields
     app.ctx.store = store or Store(settings.database_url)
     _limits_and_locks(app, settings)
     app.ctx.council = CouncilProvider(settings) if settings.oidc_enabled else None

@@ -16,15 +16,13 @@ exported. Scales, the network and flags are in both.
 
 from __future__ import annotations
 
-import io
+import asyncio
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from docx import Document
-from docx.shared import Pt
 from sanic.response import HTTPResponse, raw
 
 from bot.core import with_you
@@ -33,6 +31,7 @@ from bot.core.draft_map import public
 from bot.core.family_copy import family_copy
 from bot.core.interpreter_reply import language_name
 from bot.core.vocabulary import ASSISTED, ROLE_LABELS, ItemStatus, Role, is_child
+from bot.portal import case_record, pdf_a
 from bot.portal.templates import render
 
 COLUMN_TITLES = {
@@ -59,8 +58,6 @@ NOT_CHECKED_WORDS = "not checked for safety: needs an interpreter"
 PEOPLE_STATUS = {"invited": "invited", "in_progress": "in progress", "submitted": "submitted"}
 
 WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-# What XML 1.0 (and so Word) cannot hold; chat text is cleaned already, this is a backstop.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def when(moment: str | None, seconds: bool = False) -> str:
@@ -170,6 +167,7 @@ class MapView:
     notes: list[str] = field(default_factory=list)
     children: list[ChildWords] = field(default_factory=list)
     worker_part: dict | None = None  # the worker's analysis (not in the family's copy)
+    round: dict | None = None  # {"number", "label", "started_at"} (the contract's)
 
     def evidence_words(self, entry: dict) -> list[str]:
         """What a statement rests on, as "“words” – who said it" (this round's items)."""
@@ -252,7 +250,8 @@ def arrange(draft: dict, choice: str = "draft") -> MapView:
         flags=[with_speaker(flag) | {"level_words": level_words(flag)} for flag in flags],
         items=items, notes=list(draft.get("notes", [])),
         children=_children(draft, items, people),
-        worker_part=None if choice == "family" else draft.get("worker_part"))
+        worker_part=None if choice == "family" else draft.get("worker_part"),
+        round=draft.get("round"))
 
 
 def _children(draft: dict, items: list[dict], people: dict) -> list[ChildWords]:
@@ -289,177 +288,47 @@ def choice_from(args) -> str | None:
     return {"": "draft", "draft": "draft", "accepted": "accepted"}.get(only)
 
 
-def filename(case: dict, choice: str, extension: str) -> str:
-    reference = re.sub(r"[^A-Za-z0-9_-]+", "-", case["reference"]).strip("-")[:60] or "case"
-    return f"map-{reference}-{choice}.{extension}"
-
-
-# Word ---------------------------------------------------------------------------------
-
-
-def to_docx(draft: dict, choice: str = "draft") -> bytes:
-    """The map as a Word document with plain headings a case system can take."""
-    view = arrange(draft, choice)
-    document = Document()
-    document.core_properties.title = f"Map for {view.case['child_name']}"
-    document.core_properties.subject = f"Case {view.case['reference']}"
-    document.styles["Normal"].font.size = Pt(11)
-    _h(document, f"Map for {view.case['child_name']}", level=0)
-    _p(document, f"Case reference: {view.case['reference']}")
-    _p(document, f"Made: {view.generated_at}")
-    _p(document, f"Version: {view.choice_words}")
-
-    for note in view.notes:
-        _p(document, note)
-    if view.choice != "family":  # never in the family's copy, not even as "none"
-        _flags(document, view)
-
-    _h(document, "Who took part", level=1)
-    _table(document, ["Name", "Role", "Status", "Submitted at"],
-           [[p["name"], ROLE_LABELS.get(p["role"], p["role"] or ""), p["status_words"],
-             p["submitted_at"] or ""] for p in view.respondents])
-    for person in view.respondents:  # "Was anyone with you?": the worker's copies only
-        if person["with_you_words"]:
-            _p(document, f"{person['label']}. {person['with_you_words']}.")
-
-    for column in view.columns:
-        _h(document, column.title, level=1)
-        for part in column.parts:
-            if part.key == "" and not part.items:
-                continue
-            _h(document, part.title, level=2)
-            _items(document, part.items, view.choice)
-
-    if any(house.items for house in view.houses):
-        _h(document, "The child's houses", level=1)
-        for house in view.houses:
-            _h(document, house.title, level=2)
-            _items(document, house.items, view.choice)
-
-    if view.worker_part is not None:
-        _worker_part(document, view)
-
-    _h(document, "Scales from 0 to 10", level=1)
-    if not view.scales:
-        _p(document, "Nobody has given a number yet.")
-    for scale in view.scales:
-        _h(document, f"{scale['speaker']}: {scale['value']} out of 10", level=2)
-        _p(document, f"Question: {scale['question']}")
-        _p(document, f"What makes it that number and not lower: "
-                               f"{scale['why'] or 'not answered'}")
-        _p(document, f"What one point higher would look like: "
-                               f"{scale['one_point_higher'] or 'not answered'}")
-
-    _h(document, "Network", level=1)
-    if view.network:
-        _table(document, ["Name", "Relationship", "How they help", "Named by"],
-               [[p["name"], p["relationship"] or "", p["how_they_help"] or "", p["speaker"]]
-                for p in view.network])
-    else:
-        _p(document, "Nobody named yet.")
-
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def _worker_part(document, view: MapView) -> None:
-    """The worker's analysis: their words, each statement with what it rests on."""
-    part = view.worker_part or {}
-    _h(document, "The worker's part", level=1)
-    for name, title in LIST_TITLES.items():
-        _h(document, title, level=2)
-        if not part.get(name):
-            _p(document, "None yet.")
-        for entry in part.get(name, []):
-            _p(document, entry["text"])
-            if name == "next_steps":
-                _p(document, f"Who: {entry['who'] or 'not decided'}. "
-                             f"By: {entry['by'] or 'not decided'}.")
-            for words in view.evidence_words(entry):
-                _p(document, f"Resting on: {words}")
-    judgement = part.get("judgement") or {}
-    _h(document, "The worker's judgement", level=2)
-    _p(document, "Not given yet." if judgement.get("value") is None else
-           f"{judgement['value']} out of 10" + (f": {judgement['why']}"
-                                                 if judgement.get("why") else ""))
-
-
-def _flags(document, view: MapView) -> None:
-    _h(document, "Safeguarding flags", level=1)
-    if not view.flags:
-        _p(document, "No safeguarding flags.")
-    for flag in view.flags:
-        state = (f"acknowledged by {flag['acknowledged_by']} at {flag['acknowledged_at']}"
-                 if flag["acknowledged_at"] else "NOT YET ACKNOWLEDGED")
-        _p(document, f"{flag['text']}", style="Intense Quote")
-        _p(document, f"{flag['level_words']}. Written by {flag['speaker']} at "
-                     f"{flag['created_at']}; {state}.")
-
-
-def _items(document, items: list[dict], choice: str) -> None:
-    if not items:
-        _p(document, "Nothing here yet.")
-        return
-    headers = ["Their words", "Who said it", "The question they answered"]
-    if choice not in ("accepted", "family"):
-        headers.append("Status")
-    rows = []
-    for item in items:
-        words = item["original_text"] if item["edited"] else item["text"]
-        if item["edited"]:  # their own words first, the worker's wording marked as theirs
-            words += f"\n(The worker's wording: {item['text']})"
-        if item["private"]:
-            words += "\n(Asked to be kept from the family)"
-        if item["language_words"]:
-            words += f"\n({item['language_words'][0].upper()}{item['language_words'][1:]})"
-        speaker = item["speaker"] + (f"\n({item['assisted_words']})"
-                                     if item["assisted_words"] else "")
-        row = [words, speaker, item["question"]]
-        if choice not in ("accepted", "family"):
-            row.append(item["status_words"])
-        rows.append(row)
-    _table(document, headers, rows)
-
-
-def _table(document, headers: list[str], rows: list[list[str]]) -> None:
-    table = document.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    for cell, header in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = ""
-        cell.paragraphs[0].add_run(header).bold = True
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = _xml(value)
-
-
-def _xml(text: str) -> str:
-    return _NOT_XML.sub("", text)
-
-
-def _p(document, text: str, style: str | None = None):
-    return document.add_paragraph(_xml(text), style=style)
-
-
-def _h(document, text: str, level: int):
-    return document.add_heading(_xml(text), level=level)
+def filename(view: MapView, extension: str) -> str:
+    """map-<case reference>-round-<n>-<YYYY-MM-DD>-<draft|reviewed>.<extension>: what a
+    case system's upload list shows, so the reference is made safe for a file name."""
+    reference = re.sub(r"[^A-Za-z0-9_-]+", "-", view.case["reference"]).strip("-")[:60] or "case"
+    number = case_record.round_of(view)["number"]
+    return (f"map-{reference}-round-{number}-{case_record.day_of(view)}-"
+            f"{case_record.state_of(view)}.{extension}")
 
 
 # The export registry ------------------------------------------------------------------
 
 
-def _print_page(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
+@dataclass(frozen=True)
+class Export:
+    """One export being made: the map as the store gave it, arranged for its version."""
+
+    draft: dict
+    view: MapView
+    links: bool  # the screens' links between the versions (the print page)
+    case_id: str
+    word_template: str = ""  # MAPBOT_WORD_TEMPLATE (empty: MapBot's plain template)
+    soffice: str = ""  # MAPBOT_SOFFICE (empty: found on PATH)
+    soffice_timeout: float = 60.0
+
+    @property
+    def choice(self) -> str:
+        return self.view.choice
+
+
+def print_page(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
     """The print-ready page; `links` adds the screens' links between the versions."""
     view = arrange(draft, choice)
     page = render("worker_print.html", view=view, links=links, case_id=case_id,
                   title=f"Map for {view.case['child_name']}", when=when,
-                  analysis_titles=LIST_TITLES)
+                  analysis_titles=LIST_TITLES, state=case_record.STATES[
+                      case_record.state_of(view)])
     assert page.body is not None  # a rendered page always has a body
     return page.body
 
 
-def _json_file(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
+def json_file(draft: dict, choice: str) -> bytes:
     shown = public(shaped(draft, choice))
     if choice == "accepted":  # the draft and the family's copy are the map as it is
         shown = shown | {"items": [item for item in shown["items"]
@@ -467,33 +336,54 @@ def _json_file(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
     return json.dumps(shown, ensure_ascii=False, indent=2).encode()
 
 
-def _word_file(draft: dict, choice: str, links: bool, case_id: str) -> bytes:
-    return to_docx(draft, choice)
+async def _print_file(made: Export) -> bytes:
+    return print_page(made.draft, made.choice, made.links, made.case_id)
+
+
+async def _json(made: Export) -> bytes:
+    return json_file(made.draft, made.choice)
+
+
+async def _word(made: Export) -> bytes:
+    # docxtpl's work is CPU-bound: in a thread, so other requests go on meanwhile.
+    return await asyncio.to_thread(case_record.word, made.view, made.word_template)
+
+
+async def _pdf(made: Export) -> bytes:
+    return await pdf_a.convert(await _word(made), made.soffice, made.soffice_timeout)
 
 
 @dataclass(frozen=True)
 class Format:
     content_type: str
-    render: Callable[[dict, str, bool, str], bytes]  # (map, choice, links, case id)
+    render: Callable[[Export], Awaitable[bytes]]
     words: str  # "The map as <words>" (the OpenAPI document)
-    download: bool = True  # a file to save (Content-Disposition), else shown in the browser
+    download: bool = True  # a file to save (attachment), else shown in the browser (inline)
+    may_fail: bool = False  # needs the template or LibreOffice: 503 when they fail
 
 
 # format (the URL's and the file's suffix) -> how it is made and served
 FORMATS: dict[str, Format] = {
-    "docx": Format(WORD_TYPE, _word_file, "a Word document"),
-    "html": Format("text/html; charset=utf-8", _print_page, "a print-ready page",
+    "docx": Format(WORD_TYPE, _word, "a Word document (from the council's template)",
+                   may_fail=True),
+    "pdf": Format("application/pdf", _pdf, "PDF/A-2b (made from the Word document)",
+                  may_fail=True),
+    "html": Format("text/html; charset=utf-8", _print_file, "a print-ready page",
                    download=False),
-    "json": Format("application/json", _json_file, "JSON (mapbot.draft-map/1)"),
+    "json": Format("application/json", _json, "JSON (mapbot.draft-map/1)"),
 }
 
 
-def response(kind: str, draft: dict, choice: str, links: bool, case_id: str) -> HTTPResponse:
-    """The map exported as `kind` (a key of FORMATS), ready to send."""
-    made = FORMATS[kind]
-    headers = {}
-    if made.download:
-        name = filename(draft["case"], choice, kind)
-        headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return raw(made.render(draft, choice, links, case_id), content_type=made.content_type,
-               headers=headers)
+def export_of(draft: dict, choice: str, links: bool, case_id: str, settings) -> Export:
+    return Export(draft, arrange(draft, choice), links, case_id, settings.word_template,
+                  settings.soffice, settings.soffice_timeout_seconds)
+
+
+async def response(kind: str, made: Export) -> HTTPResponse:
+    """The map exported as `kind` (a key of FORMATS), ready to send; `Unavailable` when
+    the template or LibreOffice fails (nothing on the map changes)."""
+    found = FORMATS[kind]
+    body = await found.render(made)
+    disposition = "attachment" if found.download else "inline"
+    return raw(body, content_type=found.content_type, headers={
+        "Content-Disposition": f'{disposition}; filename="{filename(made.view, kind)}"'})

@@ -66,9 +66,30 @@ def _export(kind: str) -> dict:
         {} if content_type.startswith("text/") else {"format": "binary"}))
     return {"get": {
         "security": _BEARER, "parameters": [_path_param("id"), _ONLY, _COPY],
-        "responses": {"200": {"description": f"The map as {FORMATS[kind].words}",
+        "responses": {"200": {"description": f"The map as {FORMATS[kind].words}; "
+                                             "Content-Disposition names the file "
+                                             "map-<reference>-round-<n>-<YYYY-MM-DD>-"
+                                             "<draft|reviewed>." + kind,
                               "content": {content_type: {"schema": body}}},
-                      **_AUTH_ERRORS, "422": _error("Unknown value of `only` or `copy`")}}}
+                      **_AUTH_ERRORS, "422": _error("Unknown value of `only` or `copy`"),
+                      **({"503": _error("The council's Word template or LibreOffice failed; "
+                                        "nothing on the map changed")}
+                         if FORMATS[kind].may_fail else {})}}}
+
+
+# GET /api/v1/cases/{id}/case-record-fields (bot/portal/case_record_fields.py)
+_RECORD_FIELDS = {"get": {
+    "security": _BEARER,
+    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                   {"name": "only", "in": "query", "required": False,
+                    "schema": {"enum": ["draft", "accepted"], "default": "draft"}}],
+    "responses": {
+        "200": _json({"type": "object", "required": ["fields"], "properties": {
+            "fields": {"type": "array", "items": {
+                "type": "object", "required": ["name", "text"],
+                "properties": {"name": {"type": "string"}, "text": {"type": "string"}}}}}},
+            "One plain-text block per field of the council's mapping form"),
+        **_AUTH_ERRORS, "422": _error("Unknown value of `only`")}}}
 
 
 def _body(schema: dict) -> dict:
@@ -332,6 +353,7 @@ OPENAPI: dict[str, Any] = {
                                   "422": _error("Malformed body, or evidence that is not "
                                                 "an item of this case")}}},
         **{f"/api/v1/cases/{{id}}/map.{kind}": _export(kind) for kind in FORMATS},
+        "/api/v1/cases/{id}/case-record-fields": _RECORD_FIELDS,
         "/api/v1/items/{id}": {"patch": {
             "security": _BEARER, "parameters": [_path_param("id")],
             "requestBody": _body({"type": "object", "minProperties": 1,

@@ -40,7 +40,8 @@ from bot.core.vocabulary import (
     role_label,
 )
 from bot.database.models import Flag, Item, Respondent, utcnow
-from bot.portal import exports, figures, inputs, peers, scale_chart
+from bot.portal import case_record_fields, exports, figures, inputs, peers, scale_chart
+from bot.portal.case_record import Unavailable
 from bot.portal.login_limits import sign_in
 from bot.portal.templates import render
 from bot.services import audit, personal_data, web_sessions
@@ -625,6 +626,10 @@ async def _board_page(request: Request, case_id: str, number: int | None = None,
                 "edited": item["text"] != item["original_text"]}
     lines = scale_chart.series(draft["history"]["scales"])
     defaults = {"analysis_problem": None, "unsaved": None, "round_problem": None}
+    # "For the case record": the draft version (every item not rejected), as exported.
+    record = exports.arrange(draft | {"worker_part": analysis}, "draft")
+    blocks = (case_record_fields.blocks(record, request.app.ctx.case_record_fields)
+              if access in ("owner", "viewer") else [])
     return page(request, "worker_board.html", status=status,
                 title=f"Map for {draft['case']['child_name']}",
                 view=view, case=draft["case"], counts=counts, chosen=chosen,
@@ -638,7 +643,7 @@ async def _board_page(request: Request, case_id: str, number: int | None = None,
                 lists=LIST_TITLES, entry_words=ENTRY_WORDS,
                 items_by_id=shown,
                 chart=scale_chart.svg(lines, [r["number"] for r in rounds]),
-                lines=lines, **(defaults | extra))
+                lines=lines, case_record_blocks=blocks, **(defaults | extra))
 
 
 @blueprint.post("/cases/<case_id:str>/analysis")
@@ -802,9 +807,15 @@ async def export(request: Request, case_id: str, kind: str) -> HTTPResponse:
     if choice != "family":  # the worker's part goes into the case record, not the family's
         draft = draft | {"worker_part": await request.app.ctx.store.analysis(
             request.ctx.worker, case_id)}
+    made = exports.export_of(draft, choice, links=True, case_id=case_id,
+                             settings=_settings(request))
+    try:
+        response = await exports.response(kind, made)
+    except Unavailable as problem:  # the template or LibreOffice failed (logged there)
+        return error_page(request, 503, "The file could not be made", str(problem))
     await audit.record(request, "export", "map", case_id,
                        changes={"format": kind, "only": choice})
-    return exports.response(kind, draft, choice, links=True, case_id=case_id)
+    return response
 
 
 def _exporter(kind: str):
@@ -815,7 +826,7 @@ def _exporter(kind: str):
     return signed_in()(handler)
 
 
-for _kind in exports.FORMATS:  # /cases/{id}/map.docx, map.html, map.json
+for _kind in exports.FORMATS:  # /cases/{id}/map.docx, map.pdf, map.html, map.json
     blueprint.add_route(_exporter(_kind), f"/cases/<case_id:str>/map.{_kind}",
                         methods=["GET"], name=f"export_{_kind}")
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.core.family_copy import family_copy
-from bot.portal.exports import arrange, choice_from, to_docx
+from bot.portal.case_record import word
+from bot.portal.exports import arrange, choice_from
 
 
 def _draft() -> dict:
@@ -90,7 +91,7 @@ def test_word_and_print_of_the_family_copy_follow_the_same_rule() -> None:
     import io
 
     from docx import Document
-    document = Document(io.BytesIO(to_docx(_draft(), "family")))
+    document = Document(io.BytesIO(word(arrange(_draft(), "family"))))
     words = "\n".join([p.text for p in document.paragraphs] + [
         c.text for t in document.tables for r in t.rows for c in r.cells])
     assert "She reads every night" in words and "I worry when he drinks" not in words

@@ -362,7 +362,9 @@ def test_the_whole_worker_journey(page, stack, portal, worker: Worker, tmp_path)
         page.get_by_role("link", name="Word (draft)").click()
     path = tmp_path / "map.docx"
     download.value.save_as(path)
-    assert download.value.suggested_filename == f"map-{reference}-draft.docx"
+    # map-<reference>-round-<n>-<day made>-<draft|reviewed>.docx
+    assert re.fullmatch(rf"map-{reference}-round-1-\d{{4}}-\d\d-\d\d-draft\.docx",
+                        download.value.suggested_filename), download.value.suggested_filename
     document = Document(str(path))
     rows = [[cell.text for cell in row.cells] for table in document.tables
             for row in table.rows if table.rows[0].cells[0].text == "Their words"]

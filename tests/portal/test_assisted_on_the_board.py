@@ -48,7 +48,10 @@ async def test_the_board_and_a_reviewed_card_say_who_helped_and_what_was_not_che
     english = items["We eat tea together most nights."]
     assert (english["language"], english["safeguarding_checked"]) == ("en", True)
     board = (await screens.get(f"/cases/{case_id}/board")).text
-    assert board.count(HELPED) == 2 and board.count(NOT_CHECKED) == 1
+    # The items on the board, then the copy blocks "For the case record" below them.
+    items_part, _, record = board.partition('id="case-record"')
+    assert items_part.count(HELPED) == 2 and items_part.count(NOT_CHECKED) == 1
+    assert record.count(HELPED) == 2 and record.count(NOT_CHECKED) == 1
     card = await screens.post(f"/cases/{case_id}/items/{items[POLISH]['id']}",
                               {"action": "accept"}, fragment=True)
     assert card.status == 200

@@ -1,4 +1,5 @@
-"""The Word file and the print page hold the same map as the board (bot/portal/exports.py)."""
+"""The Word file and the print page hold the same map as the board (bot/portal/exports.py;
+the Word file from MapBot's default template, bot/portal/case_record.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from docx import Document
 from sqlalchemy import select
 
 from bot.database.models import Worker
-from bot.portal import exports
+from bot.portal import case_record, exports
 from bot.services.store import Store
 
 PARENT, CHILD, CARER = "p" * 32, "c" * 32, "k" * 32
@@ -84,6 +85,11 @@ def _docx(data: bytes) -> Document:
     return Document(io.BytesIO(data))
 
 
+def to_docx(draft: dict, choice: str = "draft") -> bytes:
+    """The Word export of this version, from MapBot's default template."""
+    return case_record.word(exports.arrange(draft, choice))
+
+
 def _headings(document: Document) -> list[tuple[str, str]]:
     return [(p.style.name, p.text) for p in document.paragraphs
             if p.style.name.startswith(("Heading", "Title"))]
@@ -107,28 +113,31 @@ def _all_text(document: Document) -> str:
 
 
 def test_word_file_opens_and_has_the_headings_a_case_system_can_take(draft):
-    document = _docx(exports.to_docx(draft))
+    document = _docx(to_docx(draft))
     headings = _headings(document)
     assert headings[0] == ("Title", "Map for Jamie")
     level1 = [text for style, text in headings if style == "Heading 1"]
-    assert level1 == ["Safeguarding flags", "Who took part", "What are we worried about?",
-                      "What's working well?", "What needs to happen?", "The child's houses",
-                      "Scales from 0 to 10", "Network"]
+    # "In the child's words" at the top, as on the board.
+    assert level1 == ["In the child's words", "Safeguarding flags", "Who took part",
+                      "What are we worried about?", "What's working well?",
+                      "What needs to happen?", "Scales from 0 to 10", "Network"]
     level2 = [text for style, text in headings if style == "Heading 2"]
-    for part in ["Past harm", "Future danger", "Complicating factors", "Existing strengths",
-                 "Existing safety", "Safety goals", "Next steps", "House of good things",
-                 "House of worries", "House of dreams"]:
+    for part in ["Tia (child)", "Past harm", "Future danger", "Complicating factors",
+                 "Existing strengths", "Existing safety", "Safety goals", "Next steps",
+                 "Who said what in this column"]:
         assert part in level2
+    level3 = [text for style, text in headings if style == "Heading 3"]
+    assert level3 == ["House of good things", "House of worries", "House of dreams"]
     assert document.core_properties.title == "Map for Jamie"
 
 
 def test_word_draft_has_every_item_not_rejected_with_speaker_and_question(draft):
-    document = _docx(exports.to_docx(draft, "draft"))
+    document = _docx(to_docx(draft, "draft"))
     rows = _item_rows(document)
     people = {p["id"]: p for p in draft["respondents"]}
     expected = [item for item in draft["items"] if item["status"] != "rejected"]
-    # Child items are in their column and again in their house.
-    assert len(rows) == len(expected) + sum(1 for item in expected if item["house"])
+    # Child items are in their column (and in their house, under "In the child's words").
+    assert len(rows) == len(expected)
     found = {(row[0].split("\n")[0], row[1], row[2]) for row in rows}
     for item in expected:
         speaker = exports.speaker_label(people[item["respondent_id"]])
@@ -140,14 +149,14 @@ def test_word_draft_has_every_item_not_rejected_with_speaker_and_question(draft)
 
 
 def test_word_shows_the_person_s_words_first_then_the_worker_s(draft):
-    rows = _item_rows(_docx(exports.to_docx(draft)))
+    rows = _item_rows(_docx(to_docx(draft)))
     (edited,) = [row for row in rows if "I took the kids" in row[0]]
     assert edited[0] == ("i took the kids to mums\n"
                          "(The worker's wording: I took the kids to my mum's)")
 
 
 def test_word_accepted_only(draft):
-    document = _docx(exports.to_docx(draft, "accepted"))
+    document = _docx(to_docx(draft, "accepted"))
     rows = _item_rows(document)
     accepted = [item["text"] for item in draft["items"] if item["status"] == "accepted"]
     assert sorted({row[0] for row in rows}) == sorted(accepted)
@@ -157,7 +166,7 @@ def test_word_accepted_only(draft):
 
 
 def test_word_scales_network_and_flags(draft):
-    document = _docx(exports.to_docx(draft))
+    document = _docx(to_docx(draft))
     headings = [text for _, text in _headings(document)]
     assert "Sam (parent): 6 out of 10" in headings
     assert "Tia (child): 7 out of 10" in headings
@@ -176,7 +185,7 @@ def test_word_scales_network_and_flags(draft):
 
 def test_word_keeps_markup_as_text_and_drops_what_xml_cannot_hold(draft):
     draft["items"][1]["text"] = "bell\x07 and \x0bvertical tab"
-    document = _docx(exports.to_docx(draft))
+    document = _docx(to_docx(draft))
     text = _all_text(document)
     assert XSS in text
     assert "bell and vertical tab" in text
@@ -205,9 +214,7 @@ def test_move_choices_cover_every_part():
 
 
 def test_print_page_has_the_three_columns_and_escapes_words(draft):
-    response = exports.response("html", draft, "draft", links=False,
-                                case_id=draft["case"]["id"])
-    page = response.body.decode()
+    page = exports.print_page(draft, "draft", links=False, case_id=draft["case"]["id"]).decode()
     columns = re.findall(r'<section class="print-column[^"]*"[^>]*>\s*<h2[^>]*>([^<]+)</h2>',
                          page)
     assert columns == ["What are we worried about?", "What&#39;s working well?",
@@ -220,12 +227,14 @@ def test_print_page_has_the_three_columns_and_escapes_words(draft):
 
 
 def test_print_page_accepted_only(draft):
-    page = exports.response("html", draft, "accepted", links=False, case_id="x").body.decode()
+    page = exports.print_page(draft, "accepted", links=False, case_id="x").decode()
     assert "His dad hit him last year" in page and "It could happen again" not in page
 
 
 def test_filename_is_safe(draft):
-    assert exports.filename(draft["case"], "draft", "docx") == "map-C-100-co-draft.docx"
+    # No round in this map: the first. Items still to review: a draft.
+    assert (exports.filename(exports.arrange(draft, "draft"), "docx")
+            == "map-C-100-co-round-1-2025-03-02-draft.docx")
     assert exports.when("2025-03-01T09:05:00Z") == "1 Mar 2025, 09:05 UTC"
 
 
@@ -256,7 +265,7 @@ def test_word_file_matches_the_map_from_the_store(tmp_path):
     with ThreadPoolExecutor(1) as pool:
         draft, first = pool.submit(lambda: asyncio.run(_map_from_store(tmp_path))).result()
 
-    document = _docx(exports.to_docx(draft))
+    document = _docx(to_docx(draft))
     rows = _item_rows(document)
     people = {p["id"]: exports.speaker_label(p) for p in draft["respondents"]}
     in_columns = {(row[0], row[1], row[2]) for row in rows}
@@ -269,7 +278,7 @@ def test_word_file_matches_the_map_from_the_store(tmp_path):
     text = _all_text(document)
     for person in draft["network"]:
         assert person["name"] in text
-    accepted = _item_rows(_docx(exports.to_docx(draft, "accepted")))
+    accepted = _item_rows(_docx(to_docx(draft, "accepted")))
     assert [row[0] for row in accepted] == [first["text"]]
 
 

@@ -1,5 +1,7 @@
 /* The social worker's screens: optional help on top of plain forms.
    - the copy button and the print button (hidden until this script runs);
+   - the Copy buttons of "For the case record" (a block of text each), saying
+     "Copied" in their own status line;
    - reviewing an item (accept, reject, move, edit) without reloading the board:
      the form is sent as it would be, the server answers with the item's new HTML,
      and focus stays on the item. Any failure falls back to an ordinary form post. */
@@ -27,7 +29,31 @@
     return ok ? Promise.resolve() : Promise.reject(new Error("copy failed"));
   }
 
+  function tell(live, text) {
+    if (!live) { return; }
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  function copyBlock(button) {
+    var area = document.getElementById(button.getAttribute("data-copy-block"));
+    var live = document.querySelector("[data-copy-block-status]");
+    var name = button.getAttribute("data-copy-name") || "the block";
+    copyText(area).then(function () {
+      tell(live, "Copied: " + name + ". Paste it into that field of the case record.");
+    }, function () {
+      area.focus();
+      area.select();
+      tell(live, "Press Control and C (or Command and C) to copy the selected text.");
+    });
+  }
+
   document.addEventListener("click", function (event) {
+    var block = event.target.closest("[data-copy-block]");
+    if (block) {
+      copyBlock(block);
+      return;
+    }
     var copy = event.target.closest("[data-copy]");
     if (copy) {
       var input = document.getElementById(copy.getAttribute("data-copy"));
