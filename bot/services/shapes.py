@@ -91,6 +91,7 @@ class ItemJson(TypedDict):
     status: str
     private: bool
     suggested_section: str | None
+    moved_from: str | None  # internal: the question's column, where MapBot moved the words
     language: str  # ISO 639-1
     safeguarding_checked: bool  # False: in a language the check cannot read
     created_at: str | None
