@@ -30,7 +30,7 @@ SECTION_OF_HOUSE = {house: section for section, house in HOUSE_OF_SECTION.items(
 # How sure the NLU must be to move an adult's words away from the column of the question
 # they answered (or to suggest another column for a child's). Measured: below it, moves
 # away from the right column outnumber the rare right ones (results/routing-threshold.md).
-MOVE_THRESHOLD = 0.93
+MOVE_THRESHOLD = 0.95
 # Older name, still read by the NLU evaluation (tests/rasa/nlu_eval).
 CONFIDENCE_THRESHOLD = MOVE_THRESHOLD
 
