@@ -195,6 +195,11 @@ INTERNAL_FIELDS = {"respondents": ("named_in_family_copy", "with_you", "trusted_
 HISTORY_FIELDS = ("round", "respondent_id", "role", "name", "value")
 
 
+def public_item(item: dict) -> dict:
+    """One item as the contract shows it."""
+    return {name: value for name, value in item.items() if name not in INTERNAL_FIELDS["items"]}
+
+
 def public(draft: dict) -> dict:
     """The map as the contract shows it (`mapbot.draft-map/1`)."""
     shown = draft | {key: [{name: value for name, value in entry.items()
