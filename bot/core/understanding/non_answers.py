@@ -15,7 +15,8 @@ not a clue|no clue|nothing|nothing much|nothing really|nothing to say|nowt|na|no
 none|no one|noone|nobody|no body|skip|pass|next|no comment|not really|cant say|cant think|
 cant think of anything|cant remember|dont remember|rather not say|id rather not say|
 prefer not to say|no answer|
-thats all|thats it|thats everything|that is all|that is it|that is everything|thats all i can think of|thats all for now|
+thats all|thats it|thats everything|that is all|that is it|that is everything|
+thats all i can think of|thats all for now|
 thats about it|thats all really|nothing else|nothing more|nothing else to say|no more|
 not any more|no nothing else|all done|im done|done|finished|im finished|i think thats it|
 i think thats all|no thats all|no thats it|no thats everything|nope thats all|no thanks"""
