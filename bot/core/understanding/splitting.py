@@ -294,6 +294,9 @@ def split_answer(text: str) -> list[str]:
 # Where the Rasa server puts its reading of each part into the message metadata
 # (bot/rasa_plugins/answer_parts.py), for the action that stores the answer.
 PARTS_KEY = "parts_read"
+# Set by the portal for a child's or young person's message: their answers are never
+# split, so there are no parts to read.
+WHOLE_KEY = "whole_answer"
 
 
 def answer_parts(text: str) -> list[str]:
