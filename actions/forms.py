@@ -252,8 +252,9 @@ async def understood_parts(question: Question, text: str, parsed: dict) -> list[
 
     The Rasa server has read the parts of the latest message already, in the same turn
     (`bot/rasa_plugins/answer_parts.py`, in its metadata); only a part it has not read is sent
-    to its NLU from here."""
-    pieces = answer_parts(text)
+    to its NLU from here. A child's or young person's answer is never split: it is kept
+    whole, in the house the child chose."""
+    pieces = [text.strip()] if question.house else answer_parts(text)
     known = ((parsed.get("metadata") or {}).get(PARTS_KEY) or {}) if parsed else {}
     try:
         parses = await asyncio.gather(*(_read(piece, text, parsed, known) for piece in pieces))

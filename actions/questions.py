@@ -63,9 +63,10 @@ QUESTIONS: dict[str, Question] = {
     "worries_more": Question("item", house="worries", repeats=True),
     # "Are you OK to carry on?" after the house of worries: asked, never stored.
     "check_in": Question("check_in"),
-    "dreams_life": Question("item", house="dreams", category="goal"),
-    "dreams_wish": Question("item", house="dreams", category="goal"),
-    "dreams_more": Question("item", house="dreams", category="goal", repeats=True),
+    # Dreams are the child's own wishes, not safety goals: never sorted as "goal".
+    "dreams_life": Question("item", house="dreams"),
+    "dreams_wish": Question("item", house="dreams"),
+    "dreams_more": Question("item", house="dreams", repeats=True),
     "trusted_adults": Question("network"),
     # "Was anyone with you while you answered?": beside the map for the worker, never
     # an item, never in the family's copy (bot/core/with_you.py).

@@ -41,6 +41,11 @@ class ItemDraft:
     text: str
     question: str
     confidence: float
+    # The question's column, where MapBot moved an adult's words away from it (shown on
+    # the board as "Moved from ..."); internal, not in the contract's JSON.
+    moved_from: str | None = None
+    # A column a child's words suggest (never applied by itself: the worker decides).
+    suggested_section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,17 +70,22 @@ def items_from_answer(
     `parts` are the assistant's reading of the answer: each part's words and the
     section the NLU sorted it into, with its confidence. Without them (an answer
     written before routing, or the NLU unavailable), the answer is split here and
-    every part stays under the question's section.
+    every part stays under the question's section. A child's answer (one with a house)
+    is never split, and its section follows the house.
     """
     if parts:
-        return [ItemDraft(p["section"], p.get("category"), p.get("house"), p["text"],
-                          question, float(p.get("confidence", 1.0))) for p in parts]
+        return [ItemDraft(HOUSE_SECTIONS[house] if house else p["section"], p.get("category"),
+                          house or p.get("house"), p["text"], question,
+                          float(p.get("confidence", 1.0)),
+                          None if house else p.get("moved_from"),
+                          p.get("suggested_section"))
+                for p in parts]
     if house:
         section = HOUSE_SECTIONS[house]
     if section is None:  # every item question has a section or a house
         raise ValueError(f"an item answer to {question!r} with neither section nor house")
-    return [ItemDraft(section, category, house, part, question, 1.0)
-            for part in split_answer(text)]
+    pieces = [text.strip()] if house else split_answer(text)
+    return [ItemDraft(section, category, house, part, question, 1.0) for part in pieces]
 
 
 def parts_problem(text: str, parts: object) -> str | None:
@@ -93,6 +103,9 @@ def parts_problem(text: str, parts: object) -> str | None:
             return "each part needs a valid section and category"
         if part.get("house") not in (*HOUSES, None):
             return "invalid house"
+        for field in ("moved_from", "suggested_section"):
+            if part.get(field) not in (*SECTIONS, None):
+                return f"{field} must be a section or null"
         confidence = part.get("confidence", 1.0)
         if not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
             return "confidence must be between 0 and 1"
@@ -138,6 +151,18 @@ def with_you_by_person(answers: Iterable[AnswerView]) -> dict[str, str]:
             if answer.kind == WITH_YOU}
 
 
+# The children's question about the adults they trust (actions/questions.py).
+TRUSTED_ADULTS_KEY = "trusted_adults"
+
+
+def trusted_words_by_person(answers: Iterable[AnswerView]) -> dict[str, str]:
+    """Each child's whole answer to "Which grown-ups do you trust?", as they gave it:
+    "Nobody", "I don't trust any grown-ups" or "my nan but not when dad is there" say
+    more than the names that can be taken out of them."""
+    return {answer.respondent_id: answer.text for answer in answers
+            if answer.question_key == TRUSTED_ADULTS_KEY and answer.kind == "network"}
+
+
 def network_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
     answers = list(answers)
     how = {a.respondent_id: a for a in answers if a.kind == "network_how"}
@@ -163,10 +188,16 @@ def network_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
 # taken off before the map leaves MapBot as JSON, so the contract stays exact.
 # Fields the screens and exports use but the contract's JSON does not hold ("with_you":
 # "Was anyone with you while you answered?", on the worker's board, print and Word).
-INTERNAL_FIELDS = {"respondents": ("named_in_family_copy", "with_you"),
+INTERNAL_FIELDS = {"respondents": ("named_in_family_copy", "with_you", "trusted_words"),
+                   "items": ("moved_from",),
                    "scales": ("private", "common"),
                    "network": ("private",), "flags": ("language",)}
 HISTORY_FIELDS = ("round", "respondent_id", "role", "name", "value")
+
+
+def public_item(item: dict) -> dict:
+    """One item as the contract shows it."""
+    return {name: value for name, value in item.items() if name not in INTERNAL_FIELDS["items"]}
 
 
 def public(draft: dict) -> dict:

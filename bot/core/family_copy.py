@@ -46,7 +46,8 @@ def family_copy(draft: dict) -> dict:
 
 
 def _as_shared(person: dict) -> dict:
-    person = {key: value for key, value in person.items() if key != "with_you"}
+    person = {key: value for key, value in person.items()
+              if key not in ("with_you", "trusted_words")}
     if person.get("named_in_family_copy"):
         return person
     return person | {"name": UNNAMED, "role": None}

@@ -229,6 +229,10 @@ class Item(Base):
     # an item in another language is not checked until someone reads it.
     language: Mapped[str] = mapped_column(String(8), default="en")
     safeguarding_checked: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A column a child's words suggest, shown to the worker, never applied by itself.
+    suggested_section: Mapped[str | None] = mapped_column(String(20))
+    # The question's column, where MapBot moved an adult's words away from it.
+    moved_from: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

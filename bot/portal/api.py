@@ -7,7 +7,7 @@ from functools import wraps
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, empty, json
 
-from bot.core.draft_map import iso, public
+from bot.core.draft_map import iso, public, public_item
 from bot.core.vocabulary import OVERSIGHT_KINDS, OWNER, ROLES
 from bot.portal import case_record_fields, exports, inputs
 from bot.portal.case_record import Unavailable
@@ -220,7 +220,7 @@ async def update_item(request: Request, item_id: str) -> JSONResponse:
         return error(422, inputs.ITEM_CHANGES_ERROR)
     item = await request.app.ctx.store.update_item(request.ctx.worker, item_id, changes)
     await audit.record(request, "edit", "item", item_id, changes=changes)
-    return json(item)
+    return json(public_item(item))
 
 
 @blueprint.post("/flags/<flag_id:str>/acknowledge")

@@ -99,6 +99,16 @@ def speaker_label(person: dict | None) -> str:
     return f"{person['name']} ({ROLE_LABELS.get(person['role'], person['role'])})"
 
 
+def sorting_words(item: dict) -> dict:
+    """What the board says of MapBot's sorting: the column an adult's words were moved
+    from, and the column a child's words suggest (for the worker to apply or not)."""
+    moved, suggested = item.get("moved_from"), item.get("suggested_section")
+    return {"moved_from_words": f"Moved from {COLUMN_TITLES[moved]}"
+            if moved in COLUMN_TITLES and moved != item.get("section") else "",
+            "suggested_title": COLUMN_TITLES[suggested]
+            if suggested in COLUMN_TITLES and suggested != item.get("section") else ""}
+
+
 def move_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """Every place an item can go, by column: (column title, [(value, part title)]);
     the value is "section:category" ("section:" for "not sorted yet")."""
@@ -148,6 +158,7 @@ class ChildWords:
     houses: list[Part]
     scales: list[dict]
     trusted: list[dict]
+    trusted_words: str | None = None  # their whole answer, kept as they gave it
 
 
 @dataclass
@@ -210,6 +221,7 @@ def arrange(draft: dict, choice: str = "draft") -> MapView:
                              "assisted_words": ASSISTED.get((person or {}).get("assisted")
                                                             or "", ""),
                              "language_words": language_words(item),
+                             **sorting_words(item),
                              "status_words": STATUS_LABELS.get(item["status"], item["status"]),
                              "edited": item["text"] != item["original_text"]})
     columns = []
@@ -266,7 +278,8 @@ def _children(draft: dict, items: list[dict], people: dict) -> list[ChildWords]:
         found.append(ChildWords(
             speaker_label(person), houses,
             [s for s in draft["scales"] if s["respondent_id"] == person["id"]],
-            [n for n in draft["network"] if n["respondent_id"] == person["id"]]))
+            [n for n in draft["network"] if n["respondent_id"] == person["id"]],
+            person.get("trusted_words")))
     return found
 
 

@@ -730,7 +730,8 @@ async def _item_view(store, item: dict) -> dict:
     return item | {"speaker": label, "status_words": exports.STATUS_LABELS[item["status"]],
                    "edited": item["text"] != item["original_text"],
                    "assisted_words": ASSISTED.get(person.assisted or "", ""),
-                   "language_words": exports.language_words(item)}
+                   "language_words": exports.language_words(item),
+                   **exports.sorting_words(item)}
 
 
 def _item_changes(request: Request) -> dict | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.core.understanding.splitting import PARTS_KEY, answer_parts
+from bot.core.understanding.splitting import PARTS_KEY, WHOLE_KEY, answer_parts
 
 logger = logging.getLogger(__name__)
 MAX_PARTS = 20  # a longer message has its further parts read by the action, as before
@@ -34,7 +34,8 @@ async def read_parts(agent: Any, metadata: dict[str, Any], text: str) -> dict[st
     given = metadata.get("text")
     person_text = given if isinstance(given, str) else text
     readings = {}
-    for part in parts_to_read(person_text):
+    # A child's answer is kept whole (actions/forms.py): no part of it is read alone.
+    for part in [] if metadata.get(WHOLE_KEY) else parts_to_read(person_text):
         try:
             parse = await agent.parse_message(part)
         except Exception as error:  # noqa: BLE001 - the action asks for it, or stays unsure

@@ -132,6 +132,7 @@ class AnswersService(Common):
                      private=bool(answer.private),
                      category=d.category, house=d.house, text=d.text, original_text=d.text,
                      question=d.question, confidence=d.confidence, language=language,
+                     moved_from=d.moved_from, suggested_section=d.suggested_section,
                      safeguarding_checked=language == ENGLISH,
                      position=answer.position * 100 + index)
                 for index, d in enumerate(drafts)]

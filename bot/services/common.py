@@ -178,7 +178,8 @@ class Common:
                 "category": item.category, "house": item.house, "text": item.text,
                 "original_text": item.original_text, "question": item.question,
                 "confidence": item.confidence, "status": item.status,
-                "private": bool(item.private), "suggested_section": None,
+                "private": bool(item.private), "suggested_section": item.suggested_section,
+                "moved_from": item.moved_from,
                 "language": item.language or "en",
                 "safeguarding_checked": item.safeguarding_checked is not False,
                 "created_at": iso(item.created_at)}

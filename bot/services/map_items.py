@@ -42,13 +42,15 @@ class MapService(RoundsService):
             views = [AnswerView(a.respondent_id, a.question_key, a.kind, a.question, a.text,
                                 a.value, bool(a.private)) for a in answers]
             with_you = draft_map.with_you_by_person(views)
+            trusted = draft_map.trusted_words_by_person(views)
             return {
                 "schema": draft_map.SCHEMA,
                 "case": {"id": case.id, "reference": case.reference,
                          "child_name": case.child_name},
                 "generated_at": iso(utcnow()),
                 "respondents": [self._respondent_json(r, full=False)
-                                | {"with_you": with_you.get(r.id)} for r in respondents],
+                                | {"with_you": with_you.get(r.id),
+                                   "trusted_words": trusted.get(r.id)} for r in respondents],
                 "items": [self._item_json(item) for item in items],
                 "scales": draft_map.scales_from_answers(views),
                 "network": draft_map.network_from_answers(views),
@@ -86,4 +88,6 @@ class MapService(RoundsService):
             for field in ("section", "category", "status", "text", "private"):
                 if field in changes:
                     setattr(item, field, changes[field])
+            if "section" in changes:  # the worker has placed it: MapBot's guesses are done
+                item.suggested_section = item.moved_from = None
             return self._item_json(item)

@@ -34,6 +34,9 @@ class RespondentJson(RespondentSummaryJson, total=False):
     # The worker's map only, once sent: "Was anyone with you while you answered?" in the
     # worker's words (bot/core/with_you.py), None unanswered; never in the family's copy.
     with_you: str | None
+    # The worker's map only: a child's whole answer to "Which grown-ups do you trust?"
+    # ("Nobody", "my nan but not when dad is there"), kept as they gave it.
+    trusted_words: str | None
 
     expires_at: str | None
     revoked_at: str | None
@@ -91,6 +94,7 @@ class ItemJson(TypedDict):
     status: str
     private: bool
     suggested_section: str | None
+    moved_from: str | None  # internal: the question's column, where MapBot moved the words
     language: str  # ISO 639-1
     safeguarding_checked: bool  # False: in a language the check cannot read
     created_at: str | None

@@ -19,7 +19,7 @@ from bot.database.migrations import UnknownSchema, alembic_config, sync_url, upg
 from bot.database.models import Base, Worker
 from bot.services.store import Store
 
-HEAD = "0011_easy_read"  # the current head revision
+HEAD = "0012_suggested_sections"  # the current head revision
 TABLES = {"workers", "login_tokens", "cases", "case_access", "respondents", "answers",
           "items", "messages", "flags", "alerts", "web_sessions", "audit_events",
           "question_events", "rounds", "analyses", "alembic_version"}
@@ -173,7 +173,8 @@ async def test_the_previous_release_s_database_is_upgraded_at_start_losing_nothi
              "category": "home", "house": "house_of_worries", "text": "Shouting at night",
              "original_text": "The shouting at night", "question": "What worries you?",
              "confidence": 0.75, "status": "approved", "private": False, "position": 1,
-             "created_at": _utc(4), "language": "en", "safeguarding_checked": True}]
+             "created_at": _utc(4), "language": "en", "safeguarding_checked": True,
+             "suggested_section": None, "moved_from": None}]  # 0012: nothing suggested
         assert _rows(engine, "messages", "id") == [
             {"id": 1, "respondent_id": "r1", "sender": "person",
              "text": "The shouting at night", "data": None, "created_at": _utc(4)}]

@@ -69,6 +69,10 @@ def test_a_mixed_answer_is_split_and_each_part_sorted(worker: Worker) -> None:
     _finish(family, messages)
     (item,) = worker.map(case_id)["items"]
     assert item["text"] == "his dad keeps shouting at him"  # "Nothing" is not an item
-    assert item["section"] == "worries"  # sorted by what it says, not by the question
     assert item["question"] == "What is going well for your family at the moment?"
-    assert 0 <= item["confidence"] <= 1 and item["category"] in ("harm", "danger")
+    # The question is strong evidence: the words leave its column only when the NLU is
+    # very sure (tests/e2e/test_sorting.py); wherever they are, a worry is never sorted
+    # as a strength or as safety.
+    assert 0 <= item["confidence"] <= 1 and item["category"] in (None, "harm", "danger")
+    if item["section"] == "working_well":
+        assert item["category"] is None  # "not sorted yet": the worker sorts it

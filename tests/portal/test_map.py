@@ -53,7 +53,7 @@ def assert_map_shape(draft: dict) -> None:
                              "original_text", "question", "confidence", "status", "created_at",
                              "private", "suggested_section", "language",
                              "safeguarding_checked"}
-        assert item["private"] is False and item["suggested_section"] is None
+        assert item["private"] is False and item["suggested_section"] in (*SECTIONS, None)
         assert item["language"] == "en" and item["safeguarding_checked"] is True
         assert isinstance(item["id"], str) and item["respondent_id"] in respondent_ids
         assert item["section"] in SECTIONS
@@ -399,3 +399,62 @@ async def test_patch_item_not_yet_submitted_is_404(portal, alice, respond):
     response = await patch(portal, alice, item_id, {"status": "accepted"})
     assert response.status == 404
     assert "Dad shouts" not in response.text
+
+
+# Sorting (issue 18): a child's words keep their house, with a suggested column ------------
+
+
+async def test_a_childs_suggested_column_is_in_the_map_and_the_worker_applies_it(
+        portal, alice, case, respond):
+    text = "my dad shouts at me every night"
+    await respond({"good_life": {
+        "kind": "item", "house": "good_things", "category": "strength",
+        "question": "What is good in your life?", "text": text,
+        "parts": [{"text": text, "section": "working_well", "category": None,
+                   "house": "good_things", "confidence": 0.2,
+                   "suggested_section": "worries", "moved_from": None}]}},
+        role="child", name="Alex")
+    draft = await portal.draft_map(alice, case["id"])
+    assert_map_shape(draft)
+    [item] = draft["items"]
+    assert (item["text"], item["house"], item["section"], item["category"],
+            item["suggested_section"]) == (text, "good_things", "working_well", None, "worries")
+    # Never applied by itself: the worker moves it.
+    response = await patch(portal, alice, item["id"], {"section": "worries"})
+    assert response.status == 200
+    assert response.json == item | {"section": "worries", "suggested_section": None}
+    [stored] = (await portal.draft_map(alice, case["id"]))["items"]
+    assert (stored["section"], stored["house"], stored["suggested_section"]) == (
+        "worries", "good_things", None)
+
+
+async def test_a_moved_adult_item_keeps_its_questions_column_inside_mapbot(
+        portal, alice, case, respond):
+    text = "his dad hit him last week"
+    await respond({"going_well": {
+        "kind": "item", "section": "working_well", "category": "strength",
+        "question": "What's going well?", "text": text,
+        "parts": [{"text": text, "section": "worries", "category": "harm", "house": None,
+                   "confidence": 0.99, "moved_from": "working_well",
+                   "suggested_section": None}]}})
+    draft = await portal.draft_map(alice, case["id"])
+    assert_map_shape(draft)  # moved_from is not in the contract's JSON
+    [item] = draft["items"]
+    assert (item["section"], item["category"]) == ("worries", "harm")
+    async with portal.store.sessions() as session:
+        stored = await session.get(Item, item["id"])
+        assert stored.moved_from == "working_well"
+    response = await patch(portal, alice, item["id"], {"section": "needs"})
+    assert response.status == 200 and "moved_from" not in response.json
+    async with portal.store.sessions() as session:
+        assert (await session.get(Item, item["id"])).moved_from is None  # the worker placed it
+
+
+async def test_parts_with_an_unknown_suggested_column_are_refused(portal, alice, case):
+    invitation = await portal.invite(alice, case["id"], "child", "Alex")
+    response = await portal.put_answer(
+        invitation["conversation_id"], "good_life", kind="item", house="good_things",
+        question="What is good?", text="words",
+        parts=[{"text": "words", "section": "working_well", "category": None,
+                "suggested_section": "good_things"}])
+    assert response.status == 422

@@ -1,4 +1,8 @@
-"""Spot whole-message non-answers ("dunno", "skip", "?") so the bot can re-ask gently."""
+"""Spot whole-message non-answers ("dunno", "skip", "?") so the bot can re-ask gently.
+
+"That's all" and its kind ("no, that's everything", "nothing else", "no more") are
+non-answers too: to "anything else?" they mean no more, and they are never map items.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,16 @@ _PHRASES = """dunno|i dunno|dont know|dont no|do not know|idk|dk|dno|not sure|un
 not a clue|no clue|nothing|nothing much|nothing really|nothing to say|nowt|na|not applicable|
 none|no one|noone|nobody|no body|skip|pass|next|no comment|not really|cant say|cant think|
 cant think of anything|cant remember|dont remember|rather not say|id rather not say|
-prefer not to say|no answer"""
-_LEAD = re.compile(r"^(?:(?:u+m+|e+r+m*|uh+|h+m+|well|oh|sorry|honestly|i|i just|really|just)\s+)+")
+prefer not to say|no answer|
+thats all|thats it|thats everything|that is all|that is it|that is everything|
+thats all i can think of|thats all for now|
+thats about it|thats all really|nothing else|nothing more|nothing else to say|no more|
+not any more|no nothing else|all done|im done|done|finished|im finished|i think thats it|
+i think thats all|no thats all|no thats it|no thats everything|nope thats all|no thanks"""
+# "no, that's everything", "no thanks that's all", "ok that's it": the leading "no" or
+# "thanks" declines more, it says nothing of its own.
+_LEAD = re.compile(r"^(?:(?:u+m+|e+r+m*|uh+|h+m+|well|oh|sorry|honestly|i|i just|really|just|"
+                   r"no|nope|nah|ok|okay|thanks|thank you)\s+)+")
 _TRAIL = re.compile(
     r"(?:\s+(?:really|tbh|sorry|lol|mate|at all|to be honest|either|atm|right now|yet|"
     r"though|thanks|thank you|at the moment|at the min|for now))+$"

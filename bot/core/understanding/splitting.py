@@ -19,6 +19,11 @@ Where the rules cut, in order of confidence:
 - a leading non-answer ("Nothing, his dad shouts"), and a leading "Although X, Y".
 A plain "and" is left alone: "football and swimming", "mum and dad argue",
 "mum takes us upstairs and we watch a film" are each one thing.
+
+Parts must stand alone. A sentence that only carries on the one before ("I've done it
+every time", "It worked", "She did too", "That helped") stays with it, so that "When
+she's had a drink I take the kids to my sister's. I've done it every time" is one item:
+a condition and what the person did about it, the existing safety of the practice brief.
 """
 
 from __future__ import annotations
@@ -77,6 +82,25 @@ _WORD = re.compile(r"[\w'’]+")
 _VERB_S = re.compile(r"[a-z]{2,}[^s'\W]s")
 
 Span = tuple[int, int]
+
+# A sentence that carries on the one before and means nothing alone: short, and either
+# pointing back ("It worked", "That helped", "Which was good") or repeating the last
+# verb ("She did too", "So did I", "I've done it every time", "Every time").
+_CONTINUATION_WORDS = 7
+_POINTS_BACK = re.compile(
+    r"^(?:and\s+|so\s+)?(?:it|that|this|which)\s+(?:(?:really|always|usually|never|"
+    r"has|have|had|did|does|do|always)\s+)*(?:worked|works|work|helped|helps|help|"
+    r"did|does|do|stopped|stops|calmed|kept|keeps)\b",
+    re.IGNORECASE)
+_SAME_AGAIN = re.compile(
+    r"(?:\b(?:did|does|do|has|have|had|was|were|is|are|will|would|can|could)\s+"
+    r"(?:too|as\s+well|also)\b"
+    r"|^(?:and\s+)?(?:so|nor|neither)\s+(?:did|does|do|has|have|was|is|will|can)\s+\w+"
+    r"|^(?:me|us|them|him|her)\s+(?:too|as\s+well)\b"
+    r"|\b(?:done|did|do|does|doing)\s+(?:it|that|this|so)\b"
+    r"|^(?:and\s+)?(?:every|each)\s+(?:time|single\s+time)\b"
+    r"|^(?:always|always\s+(?:has|have|do|does|did))\b)",
+    re.IGNORECASE)
 
 
 def _is_boundary(text: str, match: re.Match[str]) -> bool:
@@ -231,21 +255,48 @@ def _pieces(length: int, cuts: list[Span]) -> list[Span]:
     return [*spans, (pos, length)]
 
 
+def is_continuation(sentence: str) -> bool:
+    """A sentence that only carries on the one before: "I've done it every time"."""
+    words = _WORD.findall(sentence)
+    if not words or len(words) > _CONTINUATION_WORDS:
+        return False
+    plain = _trim(sentence).strip(".!?…")
+    return bool(_POINTS_BACK.match(plain) or _SAME_AGAIN.search(plain))
+
+
+def _trimmed_span(text: str, start: int, end: int) -> Span | None:
+    """The span of text[start:end] once _trim has taken off what it takes off."""
+    part = _trim(text[start:end])
+    if not part:
+        return None
+    offset = text.index(part, start, end)
+    return offset, offset + len(part)
+
+
 def split_answer(text: str) -> list[str]:
-    """Sentences, and clauses that say different things, each an exact slice of text."""
-    parts: list[str] = []
+    """Sentences, and clauses that say different things, each an exact slice of text;
+    a sentence that only carries on the one before stays with it."""
+    spans: list[Span] = []
     for start, end in _pieces(len(text), _cuts(text)):
         sentence = text[start:end]
+        if spans and is_continuation(sentence):
+            found = _trimmed_span(text, spans[-1][0], end)
+            if found:
+                spans[-1] = found
+                continue
         for a, b in _pieces(len(sentence), _clause_cuts(sentence)):
-            part = _trim(sentence[a:b])
-            if part:
-                parts.append(part)
-    return parts
+            found = _trimmed_span(text, start + a, start + b)
+            if found:
+                spans.append(found)
+    return [text[a:b] for a, b in spans]
 
 
 # Where the Rasa server puts its reading of each part into the message metadata
 # (bot/rasa_plugins/answer_parts.py), for the action that stores the answer.
 PARTS_KEY = "parts_read"
+# Set by the portal for a child's or young person's message: their answers are never
+# split, so there are no parts to read.
+WHOLE_KEY = "whole_answer"
 
 
 def answer_parts(text: str) -> list[str]:

@@ -124,9 +124,9 @@ FILED = [
     ("worries_what", "child", "worries_what", "item", None, None, "worries"),
     ("worries_feelings", "young_person", "worries_feelings", "item", None, None, "worries"),
     ("worries_more", "child", "worries_more_1", "item", None, None, "worries"),
-    ("dreams_life", "child", "dreams_life", "item", None, "goal", "dreams"),
-    ("dreams_wish", "young_person", "dreams_wish", "item", None, "goal", "dreams"),
-    ("dreams_more", "child", "dreams_more_1", "item", None, "goal", "dreams"),
+    ("dreams_life", "child", "dreams_life", "item", None, None, "dreams"),
+    ("dreams_wish", "young_person", "dreams_wish", "item", None, None, "dreams"),
+    ("dreams_more", "child", "dreams_more_1", "item", None, None, "dreams"),
     ("trusted_adults", "child", "trusted_adults", "network", None, None, None),
 ]
 

@@ -10,7 +10,7 @@ import pytest
 from actions.forms import ValidateAdultForm, understood_parts
 from actions.nlu import Nlu
 from actions.questions import QUESTIONS
-from bot.core.understanding.splitting import PARTS_KEY
+from bot.core.understanding.splitting import PARTS_KEY, WHOLE_KEY
 from bot.rasa_plugins.answer_parts import parts_to_read, read_parts
 from tests.rasa.conftest import FakePortal, validate_slot
 
@@ -55,6 +55,13 @@ async def test_each_part_is_read_once_and_the_given_metadata_kept() -> None:
     assert metadata[PARTS_KEY]["I worry about school."]["intent"]["name"] == "inform_worry"
 
 
+async def test_a_childs_answer_has_no_parts_read() -> None:
+    agent = FakeAgent()
+    words = "I love my dad. I worry when he drinks."
+    metadata = await read_parts(agent, {"text": words, "turn": 2, WHOLE_KEY: True}, words)
+    assert agent.read == [] and PARTS_KEY not in metadata
+
+
 async def test_the_persons_own_words_are_read_not_rasas_text() -> None:
     agent = FakeAgent()
     metadata = await read_parts(agent, {"text": "Kind. Funny."}, "\u2060Kind. Funny.")
@@ -67,10 +74,10 @@ async def test_the_action_routes_each_part_by_the_turns_reading() -> None:
     text = "He is kind. I worry he is sad."
     parsed = {"text": text, **ranking("inform_strength", 0.5), "metadata": {
         "text": text, PARTS_KEY: {"He is kind.": ranking("inform_strength", 0.95),
-                                  "I worry he is sad.": ranking("inform_worry", 0.9)}}}
+                                  "I worry he is sad.": ranking("inform_worry", 0.97)}}}
     parts = await understood_parts(question, text, parsed)  # the NLU client is unavailable
     assert [(p["text"], p["section"], p["confidence"]) for p in parts] == [
-        ("He is kind.", "working_well", 0.95), ("I worry he is sad.", "worries", 0.9)]
+        ("He is kind.", "working_well", 0.95), ("I worry he is sad.", "worries", 0.97)]
 
 
 async def test_a_part_rasa_did_not_read_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,7 +85,7 @@ async def test_a_part_rasa_did_not_read_is_asked_for(monkeypatch: pytest.MonkeyP
 
     async def parse(self: Nlu, text: str) -> dict:
         asked.append(text)
-        return ranking("inform_need", 0.8)
+        return ranking("inform_need", 0.98)
 
     monkeypatch.setattr(Nlu, "parse", parse)
     text = "He is kind. He needs a tutor."
@@ -95,7 +102,7 @@ async def test_the_stored_answer_carries_the_routed_parts(domain: dict,
     latest = {"text": text, **ranking("inform_strength", 0.5), "entities": [],
               "message_id": "m-1", "metadata": {
                   "text": text, PARTS_KEY: {"He is kind.": ranking("inform_strength", 0.95),
-                                            "I worry he is sad.": ranking("inform_worry", 0.9)}}}
+                                            "I worry he is sad.": ranking("inform_worry", 0.97)}}}
     await validate_slot(ValidateAdultForm(), domain, "like_child", text, text=text,
                         latest_message=latest)
     (_, _, _, body), = fake_portal.saves
