@@ -52,6 +52,7 @@ def route(text: str, parse: dict, question: Question) -> Part:
     scores = section_scores(parse)
     best = max(scores, key=lambda name: scores[name])
     section = best if scores[best] >= CONFIDENCE_THRESHOLD else own
+    category: str | None  # None: the parts model is not sure ("Not sorted yet")
     if section == own and question.category:
         category = question.category
     else:
