@@ -109,3 +109,12 @@ def test_each_part_has_enough_training_examples() -> None:
     for parts in PARTS_OF_SECTION.values():
         for part in parts:
             assert len(parts_train.examples_of(part)) >= 150, part
+
+
+def test_near_miss_answers_are_sorted_by_their_words_not_filed_as_safety() -> None:
+    from actions.questions import QUESTIONS  # the action server's questions (no Rasa needed)
+
+    assert QUESTIONS["near_miss"].category is None
+    assert suggest_category("working_well", "I just kept going, I'm a strong person") != "safety"
+    assert suggest_category(
+        "working_well", "the night he came home drunk I took the kids to my mum's") == "safety"
