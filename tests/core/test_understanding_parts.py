@@ -73,7 +73,7 @@ def test_goals_and_next_steps(text: str, part: str) -> None:
 def test_an_unsure_reading_gives_no_part() -> None:
     # Nothing in "ok" says which part it is: the worker sees "Not sorted yet".
     model = load_model().sections["worries"]
-    assert max(model.probabilities("ok").values()) < model.threshold
+    assert max(model.probabilities("ok").values()) < min(model.thresholds.values())
     assert suggest_category("worries", "ok") is None
     assert predict_part("needs", "  ...  ") is None
 
@@ -83,10 +83,25 @@ def test_every_section_has_its_parts_and_a_measured_threshold() -> None:
     for section, parts in PARTS_OF_SECTION.items():
         entry = saved["sections"][section]
         assert tuple(entry["parts"]) == parts
-        assert 1 / len(parts) < entry["threshold"] < 1
+        assert all(1 / len(parts) < entry["thresholds"][part] < 1 for part in parts)
         # The bar, on the cross-validated training data at least.
         assert entry["cross_validation"]["right_among_given"] >= 0.90
         assert entry["cross_validation"]["unsorted"] <= 0.10
+
+
+def test_parts_that_would_break_a_practice_rule_need_more_certainty() -> None:
+    sections = load_model().sections
+    for section, guarded, other in (("worries", "complicating", "harm"),
+                                    ("working_well", "safety", "strength")):
+        thresholds = sections[section].thresholds
+        assert thresholds[guarded] >= thresholds[other]
+        # In cross-validation, few examples written for the other part were given it
+        # (measured: 5 of 222 harm examples as complicating, 1 of 148 strengths as safety;
+        # results/parts-model.md). Not none: the threshold may not leave over 10% unsorted.
+        saved = json.loads(Path(parts_train.MODEL_PATH).read_text(encoding="utf-8"))
+        confusion = saved["sections"][section]["cross_validation"]["confusion"]
+        written = sum(confusion[other].values())
+        assert confusion[other][guarded] <= max(2, 0.03 * written), (section, confusion)
 
 
 def test_the_saved_weights_match_the_training_data() -> None:

@@ -65,7 +65,9 @@ class SectionModel:
     parts: tuple[str, ...]
     weights: Mapping[str, tuple[float, ...]]
     bias: tuple[float, ...]
-    threshold: float  # below this probability for the best part, no part is given
+    # Below its threshold the best part is not given. A part that would break a practice
+    # rule (complicating for harm, safety for a strength) needs more certainty.
+    thresholds: Mapping[str, float]
 
     def probabilities(self, text: str) -> dict[str, float]:
         totals = list(self.bias)
@@ -82,7 +84,7 @@ class SectionModel:
     def predict(self, text: str) -> str | None:
         probabilities = self.probabilities(text)
         best = max(probabilities, key=lambda part: probabilities[part])
-        return best if probabilities[best] >= self.threshold else None
+        return best if probabilities[best] >= self.thresholds[best] else None
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ def load_model(path: str | None = None) -> Model:
             raise ValueError(f"parts model for {section}: {entry['parts']} are not {parts}")
         sections[section] = SectionModel(
             parts=parts, weights={name: tuple(v) for name, v in entry["weights"].items()},
-            bias=tuple(entry["bias"]), threshold=float(entry["threshold"]))
+            bias=tuple(entry["bias"]),
+            thresholds={part: float(entry["thresholds"][part]) for part in parts})
     return Model(sections=sections, trained_on=str(raw["trained_on"]))
 
 

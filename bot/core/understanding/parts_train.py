@@ -10,11 +10,14 @@ safety), needs (goal, next_step).
 
 Settings are chosen by 5-fold cross-validation on the training data alone:
 - `C`, the regularisation, from a short list: the best cross-validated accuracy;
-- `threshold`: the part is given only when its probability reaches it. Chosen as high as
+- `thresholds`: a part is given only when its probability reaches its threshold. Chosen as high as
   it can be while at most TARGET_UNSORTED of the training examples are left unsorted in
   the left-out folds (fresh wording is less sure than the training data, so the target
   is below the 10% the issue allows); the figures, including how many of the parts given
-  are right, go to results/parts-model.md.
+  are right, go to results/parts-model.md;
+- a part that would break a practice rule (complicating for harm, safety for a strength)
+  gets its own higher threshold: at most RULE_BREAKS of the harm (strength) examples
+  given it, as long as no more than UNSORTED_CAP are left unsorted in all.
 """
 
 from __future__ import annotations
@@ -36,6 +39,12 @@ FOLDS = 5
 C_CHOICES = (1.0, 4.0, 16.0, 64.0)
 TARGET_UNSORTED = 0.08
 WANTED_RIGHT = 0.90  # the issue's bar: parts right among those given
+UNSORTED_CAP = 0.10  # the issue's bar: at most this many left unsorted
+# The practice rules "harm is not a complicating factor; strengths are not safety": a
+# part that would break one needs more certainty, so that at most RULE_BREAKS of the
+# examples written for the other part are given it in cross-validation.
+GUARDED = {"complicating": "harm", "safety": "strength"}
+RULE_BREAKS = 0.01
 MIN_WEIGHT = 1e-3
 # A learned bias is a default part for words the model knows nothing about. In
 # working_well that default is right: anything good is a strength, and safety needs its
@@ -45,6 +54,7 @@ MIN_WEIGHT = 1e-3
 FIT_INTERCEPT = {"worries": False, "working_well": True, "needs": False}
 # Changing a setting makes the saved model out of date, like changing the data.
 SETTINGS = (f"seed={SEED} folds={FOLDS} C={C_CHOICES} unsorted={TARGET_UNSORTED} "
+            f"cap={UNSORTED_CAP} guarded={sorted(GUARDED.items())} breaks={RULE_BREAKS} "
             f"intercept={sorted(FIT_INTERCEPT.items())}")
 
 
@@ -104,9 +114,15 @@ def _best(probabilities: dict[str, float]) -> tuple[str, float]:
     return part, probabilities[part]
 
 
-def figures(labels: list[str], scores: list[dict[str, float]], threshold: float) -> dict:
-    given = [(label, _best(s)[0]) for label, s in zip(labels, scores, strict=True)
-             if _best(s)[1] >= threshold]
+def _given(probabilities: dict[str, float], thresholds: dict[str, float]) -> str | None:
+    part, sure = _best(probabilities)
+    return part if sure >= thresholds[part] else None
+
+
+def figures(labels: list[str], scores: list[dict[str, float]],
+            thresholds: dict[str, float]) -> dict:
+    given = [(label, part) for label, s in zip(labels, scores, strict=True)
+             if (part := _given(s, thresholds)) is not None]
     right = sum(label == part for label, part in given)
     every = sum(label == _best(s)[0] for label, s in zip(labels, scores, strict=True))
     confusion = {label: {part: 0 for part in scores[0]} for label in scores[0]}
@@ -124,13 +140,35 @@ def choose_threshold(labels: list[str], scores: list[dict[str, float]]) -> float
     return round(sure[allowed] - 1e-6, 4) if allowed else 0.0
 
 
+def choose_thresholds(section: str, labels: list[str],
+                      scores: list[dict[str, float]]) -> dict[str, float]:
+    """One threshold for every part, raised for a part that would break a practice rule
+    (GUARDED) until at most RULE_BREAKS of the examples it must not take are given it, or
+    until UNSORTED_CAP of all examples would be left unsorted."""
+    base = choose_threshold(labels, scores)
+    thresholds = dict.fromkeys(PARTS_OF_SECTION[section], base)
+    for part, protected in GUARDED.items():
+        if part not in thresholds:
+            continue
+        taken = sorted(s[part] for label, s in zip(labels, scores, strict=True)
+                       if label == protected and _best(s)[0] == part and s[part] >= base)
+        allowed = int(labels.count(protected) * RULE_BREAKS)
+        while len(taken) > allowed:
+            raised = dict(thresholds, **{part: round(taken.pop(0) + 1e-4, 4)})
+            if figures(labels, scores, raised)["unsorted"] > UNSORTED_CAP:
+                break
+            thresholds = raised
+    return thresholds
+
+
 def train_section(section: str, texts: list[str], labels: list[str]) -> dict:
     parts, intercept = PARTS_OF_SECTION[section], FIT_INTERCEPT[section]
     tried = {c: cross_validated(texts, labels, parts, c, intercept) for c in C_CHOICES}
-    c = max(C_CHOICES, key=lambda value: figures(labels, tried[value], 0.0)[
+    parts_at_zero = dict.fromkeys(parts, 0.0)
+    c = max(C_CHOICES, key=lambda value: figures(labels, tried[value], parts_at_zero)[
         "right_without_threshold"])
     scores = tried[c]
-    threshold = choose_threshold(labels, scores)
+    thresholds = choose_thresholds(section, labels, scores)
     vectoriser, model = _fit(texts, labels, c, intercept)
     order = [list(model.classes_).index(part) for part in parts]
     coefficients = model.coef_.T  # features x classes (one column for two classes)
@@ -150,8 +188,8 @@ def train_section(section: str, texts: list[str], labels: list[str]) -> dict:
         bias = [0.0, b] if list(model.classes_) == list(parts) else [b, 0.0]
     else:
         bias = [float(model.intercept_[k]) for k in order]
-    return {"parts": list(parts), "C": c, "threshold": threshold,
-            "cross_validation": figures(labels, scores, threshold),
+    return {"parts": list(parts), "C": c, "thresholds": thresholds,
+            "cross_validation": figures(labels, scores, thresholds),
             "bias": [round(v, 6) for v in bias], "weights": dict(sorted(weights.items()))}
 
 
@@ -171,19 +209,29 @@ def report(model: dict) -> str:
              f"Bar (issue 18): at least {WANTED_RIGHT:.0%} right among the parts given, at "
              "most 10% left unsorted. Threshold chosen so that at most "
              f"{TARGET_UNSORTED:.0%} are left unsorted in the left-out folds.", "",
-             "| column | examples | C | threshold | right, no threshold | parts given | "
+             "| column | examples | C | thresholds | right, no threshold | parts given | "
              "right among given | left unsorted |", "|---|---|---|---|---|---|---|---|"]
     given = right = total = 0
     for section, entry in model["sections"].items():
         cv = entry["cross_validation"]
         lines.append(f"| {section} | {cv['examples']} | {entry['C']:g} | "
-                     f"{entry['threshold']:.3f} | {cv['right_without_threshold']:.1%} | "
+                     f"{_thresholds(entry['thresholds'])} | "
+                     f"{cv['right_without_threshold']:.1%} | "
                      f"{cv['given']} | {cv['right_among_given']:.1%} | {cv['unsorted']:.1%} |")
         given += cv["given"]
         total += cv["examples"]
         right += round(cv["right_among_given"] * cv["given"])
     lines.append(f"| all | {total} | | | | {given} | {right / given:.1%} | "
                  f"{1 - given / total:.1%} |")
+    lines += ["", "Practice rules (issue 18: no harm labelled complicating, no strength "
+              "labelled safety), in the left-out folds:", ""]
+    for part, protected in GUARDED.items():
+        section = next(name for name, parts in PARTS_OF_SECTION.items() if part in parts)
+        confusion = model["sections"][section]["cross_validation"]["confusion"]
+        lines.append(f"- {protected} given as {part}: {confusion[protected][part]} of "
+                     f"{sum(confusion[protected].values())} {protected} examples given a part "
+                     f"(threshold for {part}: "
+                     f"{model['sections'][section]['thresholds'][part]:.3f}).")
     lines += ["", "Confusion among the parts given (rows: the label written; columns: "
               "the part the model gave):", ""]
     for section, entry in model["sections"].items():
@@ -195,6 +243,12 @@ def report(model: dict) -> str:
                   for label in parts]
         lines.append("")
     return "\n".join(lines)
+
+
+def _thresholds(thresholds: dict[str, float]) -> str:
+    if len(set(thresholds.values())) == 1:
+        return f"{next(iter(thresholds.values())):.3f}"
+    return ", ".join(f"{part} {value:.3f}" for part, value in thresholds.items())
 
 
 def current_digest() -> str:
