@@ -12,7 +12,7 @@ RASA_VENV := .venv-rasa
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/mapbot.tar.gz
 
-.PHONY: help setup test-setup pdf-tools run demo train test lint nlu-report safeguarding-model safeguarding-report clean
+.PHONY: help setup test-setup pdf-tools run demo train test lint nlu-report safeguarding-model safeguarding-report parts-model clean
 
 help:
 	@echo "make run   - set up, train if the data changed, start MapBot"
@@ -85,6 +85,11 @@ safeguarding-model: setup
 # Its figures on the blind held-out set (results/safeguarding-heldout.md). Never tune on them.
 safeguarding-report: setup
 	$(PORTAL_VENV)/bin/python -m tests.services.safeguarding.heldout
+
+# The finer parts of the map (harm, danger, ...): retrain after changing
+# bot/core/understanding/training/; writes parts_model.json and results/parts-model.md.
+parts-model: setup
+	$(RASA_VENV)/bin/python -m bot.core.understanding.parts_train
 
 # Trains both assistants from scratch and plays FAMILIES concurrent conversations against
 # each; results in bench/results/ and the README's "Benchmark" section (5 to 15 minutes).

@@ -29,8 +29,10 @@ QUESTIONS: dict[str, Question] = {
     "worried_about": Question("item", "worries"),
     "worker_worried": Question("item", "worries"),
     "future_danger": Question("item", "worries", "danger"),
-    # Asked after the worries, about them: safety is what protected the child then.
-    "near_miss": Question("item", "working_well", "safety"),
+    # Asked after the worries, about them: safety is what protected the child then. Not
+    # every answer is safety ("I just got on with it"), so the parts model sorts each one
+    # (bot/core/understanding/parts.py) instead of filing them all as safety.
+    "near_miss": Question("item", "working_well"),
     "harder": Question("item", "worries", "complicating"),
     "helpers": Question("network"),
     "how_help": Question("network_how"),

@@ -34,6 +34,9 @@ step "rasa data validate --fail-on-warnings"
 step "the learned safeguarding check matches its training data"
 .venv-rasa/bin/python -m bot.core.safeguarding.train --check
 
+step "the finer-parts model matches its training data"
+.venv-rasa/bin/python -m bot.core.understanding.parts_train --check
+
 step "actions, Rasa plugins and patches (Rasa environment)"
 .venv-rasa/bin/python -m pytest "${RASA_TESTS[@]}" --ignore=tests/rasa/nlu_eval -q -p no:cacheprovider
 

@@ -153,6 +153,12 @@ CONCERN = FlagLevel.CONCERN.value
 FLAG_LEVELS = FlagLevel.values()
 
 
+# An item whose finer part (harm, danger, strength, ...) is not known: the parts model
+# (bot/core/understanding/parts.py) was not sure enough, or nobody has sorted it. Every
+# place that shows a null category says this.
+NOT_SORTED = "Not sorted yet"
+
+
 # Flag categories the portal raises itself (the detector's own are in its patterns).
 # A child or young person said someone was there while they answered
 # (bot/core/with_you.py): the worker should know who may have seen or steered the answers.

@@ -30,7 +30,7 @@ from bot.core.analysis import LIST_TITLES
 from bot.core.draft_map import public
 from bot.core.family_copy import family_copy
 from bot.core.interpreter_reply import language_name
-from bot.core.vocabulary import ASSISTED, ROLE_LABELS, ItemStatus, Role, is_child
+from bot.core.vocabulary import ASSISTED, NOT_SORTED, ROLE_LABELS, ItemStatus, Role, is_child
 from bot.portal import case_record, pdf_a
 from bot.portal.templates import render
 
@@ -45,7 +45,6 @@ PARTS = {
     "working_well": (("strength", "Existing strengths"), ("safety", "Existing safety")),
     "needs": (("goal", "Safety goals"), ("next_step", "Next steps")),
 }
-UNSORTED = "Not sorted into a part yet"
 HOUSE_TITLES = {"good_things": "House of good things", "worries": "House of worries",
                 "dreams": "House of dreams"}
 STATUS_LABELS = {"draft": "to review", "accepted": "accepted", "rejected": "rejected"}
@@ -113,7 +112,7 @@ def move_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """Every place an item can go, by column: (column title, [(value, part title)]);
     the value is "section:category" ("section:" for "not sorted yet")."""
     return [(title, [(f"{section}:{category}", part) for category, part in PARTS[section]]
-             + [(f"{section}:", "Not sorted yet")])
+             + [(f"{section}:", NOT_SORTED)])
             for section, title in COLUMN_TITLES.items()]
 
 
@@ -227,7 +226,7 @@ def arrange(draft: dict, choice: str = "draft") -> MapView:
     columns = []
     for section, title in COLUMN_TITLES.items():
         parts = {category: Part(category, part) for category, part in PARTS[section]}
-        unsorted = Part("", UNSORTED)
+        unsorted = Part("", NOT_SORTED)
         for item in items:
             if item["section"] == section:
                 parts.get(item["category"] or "", unsorted).items.append(item)

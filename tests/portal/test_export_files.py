@@ -131,6 +131,17 @@ def test_word_file_opens_and_has_the_headings_a_case_system_can_take(draft):
     assert document.core_properties.title == "Map for Jamie"
 
 
+def test_an_item_with_no_part_is_shown_as_not_sorted_yet(draft):
+    document = _docx(exports.to_docx(draft, "draft"))
+    level2 = [text for style, text in _headings(document) if style == "Heading 2"]
+    assert "Not sorted yet" in level2  # item 8: a worry the parts model was unsure of
+    worries = next(column for column in exports.arrange(draft).columns
+                   if column.key == "worries")
+    unsorted = next(part for part in worries.parts if part.key == "")
+    assert (unsorted.title, [item["text"] for item in unsorted.items]) == (
+        "Not sorted yet", [XSS, "wen mum and dad shout"])
+
+
 def test_word_draft_has_every_item_not_rejected_with_speaker_and_question(draft):
     document = _docx(to_docx(draft, "draft"))
     rows = _item_rows(document)
