@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.core.understanding.people import Person, help_for, mentions, name_key
+from bot.core.understanding.people import ROLES, Person, help_for, mentions, name_key
 from bot.core.vocabulary import CHILD_ROLES
 
 # Words for one kind of relative: matched together when the names match, shown as said.
@@ -110,7 +110,7 @@ def same_person(a: Naming, b: Naming) -> bool:
     if a.person.named and b.person.named:
         if _plain(name_key(a.person)) != _plain(name_key(b.person)):
             return False
-        if a.person.relationship is None or b.person.relationship is None:
+        if _role(a) is None or _role(b) is None:
             return True
         return bool(_kinds(a) & _kinds(b))
     if a.person.named or b.person.named:
@@ -120,12 +120,19 @@ def same_person(a: Naming, b: Naming) -> bool:
             .casefold() and _whose(a) == _whose(b))
 
 
+def _role(naming: Naming) -> str | None:
+    """The relationship when it is a role ("friend"); a place ("Amy from next door")
+    does not tell one Amy from another."""
+    word = (naming.person.relationship or "").lower()
+    return word if word in ROLES or word.removesuffix("s") in ROLES else None
+
+
 def _plain(key: str) -> str:
     return key.replace(".", "").replace("’", "'")
 
 
 def _kinds(naming: Naming) -> set[str]:
-    word = (naming.person.relationship or "").lower()
+    word = _role(naming) or ""
     kind = _KIND_OF.get(word, word)
     if naming.role == "parent" and naming.person.own and kind in _PARENTS_OWN:
         return {kind, _PARENTS_OWN[kind]}
@@ -141,9 +148,12 @@ def _whose(naming: Naming) -> str:
 
 
 def merged(all_namings: Iterable[Naming]) -> list[list[Naming]]:
-    """The namings grouped by person, in the order people were first named."""
+    """The namings grouped by person, in the order people were first named. A name said
+    without a role joins its person only after everyone named with a role has been
+    placed, so the answer does not depend on who happened to answer first."""
+    ordered = list(all_namings)
     groups: list[list[Naming]] = []
-    for naming in all_namings:
+    for naming in sorted(ordered, key=lambda n: n.person.named and _role(n) is None):
         fits = [group for group in groups
                 if all(same_person(other, naming) for other in group)
                 and naming.respondent_id not in {other.respondent_id for other in group}]
@@ -151,7 +161,10 @@ def merged(all_namings: Iterable[Naming]) -> list[list[Naming]]:
             fits[0].append(naming)
         else:  # nobody, or more than one person it could be: on its own
             groups.append([naming])
-    return groups
+    place = {id(naming): index for index, naming in enumerate(ordered)}
+    for group in groups:
+        group.sort(key=lambda naming: place[id(naming)])
+    return sorted(groups, key=lambda group: place[id(group[0])])
 
 
 def network(answers: Iterable[NetworkAnswer],

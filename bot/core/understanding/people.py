@@ -228,9 +228,11 @@ def _parse_chunk(chunk: str, previous: Person | None) -> tuple[Person, set[int]]
     before = words[first - 1] if first else ""
     own = before in ("my", "our")
     covered = {*range(first, end)}
-    if name and name[0] == end and words[end - 1] in _TITLE_ROLES:
+    if name and name[0] == end and words[end - 1] in _TITLE_ROLES and tokens[
+            end - 1].group()[0].isupper():
+        # "Auntie Jo", "Nanny Pat": the role said as part of the name ("my nan Pat": Pat)
         return Person(span(first, name[1]), relationship, own=own), covered | {
-            *range(*name)}  # "Auntie Jo"
+            *range(*name)}
     if name:
         return Person(span(*name), relationship, own=own), covered | {*range(*name)}
     if before.endswith("'s"):  # "Kelly's mum"
