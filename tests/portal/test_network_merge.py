@@ -10,8 +10,10 @@ import re
 import pytest
 from docx import Document
 
+from bot.database.models import Worker as WorkerRow
+from bot.services import web_sessions
 from tests.portal.test_map import assert_map_shape
-from tests.portal.test_shared_inputs import Screens, screens  # noqa: F401 - a fixture
+from tests.portal.test_shared_inputs import Screens
 
 SARAH = {"helpers": {"kind": "network", "question": "Who helps?",
                      "text": "My mum Jean helps every day. My friend Amy takes him to "
@@ -23,6 +25,14 @@ DAVE = {"helpers": {"kind": "network", "question": "Who helps?", "text": "his na
                      "text": "She has him every Friday"}}
 TIA = {"trusted_adults": {"kind": "network", "question": "Which grown-ups do you trust?",
                           "text": "Nanny Jean and my cousin Amy"}}
+
+
+@pytest.fixture
+async def screens(portal, alice) -> Screens:
+    async with portal.store.sessions() as session:
+        worker = await session.get(WorkerRow, alice.id)
+    cookie, csrf = await web_sessions.start(portal.store, worker)
+    return Screens(portal.client, cookie, csrf)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ someone is what was said about them ("how they help"), kept in the person's own 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -127,6 +128,7 @@ _DOES_NOT_HELP = re.compile(
     r"(?:\s+(?:really|even|ever|at\s+all|bother(?:s)?\s+to|want\s+to))*\s*"
     r"(?:help|support|care|bother|do\s+anything|get\s+involved|come|visit|\W*$)",
     re.IGNORECASE)
+_READ_ON = 60  # characters: how far a "doesn't help" after a name still reads as theirs
 # Words that say nothing of a person by themselves ("my mum and also Kelly").
 _EMPTY_WORDS = _NOT_NAMES | {"but", "or", "n", "plus", "except", "apart", "other", "than",
                              "besides", "never", "excluding", "without", "anyone", "anybody",
@@ -143,7 +145,7 @@ def sentences(text: str) -> list[str]:
     """The sentences of text, each exactly as typed (without the space around it)."""
     found, start = [], 0
     for end in _SENTENCE_END.finditer(text):
-        if end.group() == "." and _after_title(text[start:end.start()]):
+        if end.group() == "." and _after_title(text[max(start, end.start() - 8):end.start()]):
             continue  # "Mrs. Patel" is one name, not two sentences
         found.append(text[start:end.end()].strip())
         start = end.end()
@@ -278,16 +280,21 @@ def _place(chunk: str, tokens: list[re.Match[str]], after: int) -> tuple[str | N
 def _masked(sentence: str) -> str:
     """The sentence with who is left out and conditions blanked (same length, so places
     stay the same): what remains is who was named as helping."""
-    blanks = list(sentence)
+    ends = [found.start() for found in _CLAUSE_END.finditer(sentence)] + [len(sentence)]
+    chars = list(sentence)
     for pattern, check in ((_LEFT_OUT, True), (_CONDITION, False)):
         for found in pattern.finditer(sentence):
-            end_at = _CLAUSE_END.search(sentence, found.end())
-            stop = end_at.start() if end_at else len(sentence)
-            if check and (_NOBODY_BEFORE.search(sentence[: found.start()])
-                          or _NOBODY_AFTER.search(sentence[stop:].lstrip(",;"))):
+            stop = ends[bisect.bisect_left(ends, found.end())]
+            if check and (_NOBODY_BEFORE.search(sentence[max(0, found.start() - 12):
+                                                         found.start()])
+                          or _NOBODY_AFTER.search(sentence[stop : stop + 14].lstrip(",;"))):
                 continue  # "nobody except my nan", "apart from my mum, nobody"
-            blanks[found.start() : stop] = ",".ljust(stop - found.start())
-    return "".join(blanks)
+            chars[found.start()] = ","  # a separator: what came before stands alone
+            for i in range(found.start() + 1, stop):
+                if chars[i] == " " and i > found.end() and sentence[i] != " ":
+                    break  # blanked already from here on: no need to go again
+                chars[i] = " "
+    return "".join(chars)
 
 
 def _chunks(masked: str) -> Iterator[tuple[int, str]]:
@@ -303,6 +310,7 @@ def _said_of(sentence: str, masked: str) -> Iterator[tuple[Person, set[int]]]:
     """Each person the sentence names as helping, with the sentence-token positions that
     name them."""
     starts = {m.start(): i for i, m in enumerate(_TOKEN.finditer(sentence))}
+    ends = [found.start() for found in _CLAUSE_END.finditer(sentence)] + [len(sentence)]
     previous: Person | None = None
     for offset, part in _chunks(masked):
         if not part.strip() or is_nobody(part):
@@ -311,7 +319,7 @@ def _said_of(sentence: str, masked: str) -> Iterator[tuple[Person, set[int]]]:
         found = _parse_chunk(chunk, previous)
         end = offset + len(part)
         if found is None or _DOES_NOT_HELP.search(
-                sentence[offset:end] + " " + _rest_of_clause(sentence, end)):
+                sentence[offset:end] + " " + _rest_of_clause(sentence, end, ends)):
             continue
         person, tokens = found
         chunk_tokens = list(_TOKEN.finditer(chunk))
@@ -320,15 +328,14 @@ def _said_of(sentence: str, masked: str) -> Iterator[tuple[Person, set[int]]]:
         previous = person
 
 
-def _rest_of_clause(sentence: str, at: int) -> str:
-    """What follows a chunk up to the next comma: "his dad, he doesn't help" reads on."""
-    end = _CLAUSE_END.search(sentence, at)
-    return sentence[at : end.start() if end else len(sentence)]
+def _rest_of_clause(sentence: str, at: int, ends: list[int]) -> str:
+    """What follows a chunk up to the next comma ("his dad and his brother don't help"),
+    a few words at most."""
+    return sentence[at : min(ends[bisect.bisect_left(ends, at)], at + _READ_ON)]
 
 
-def _says_more(sentence: str, naming: set[int]) -> bool:
+def _says_more(sentence: str, masked: str, naming: set[int]) -> bool:
     """Whether the sentence has words beyond the people it names and joining words."""
-    masked = _masked(sentence)
     for i, tok in enumerate(_TOKEN.finditer(sentence)):
         word = tok.group().lower().replace("’", "'")
         if i in naming or word in _EMPTY_WORDS or len(word) == 1 or _find_role([word]):
@@ -345,11 +352,12 @@ def mentions(text: str) -> list[Mention]:
         return []
     found: list[Mention] = []
     for sentence in sentences(text):
-        named = list(_said_of(sentence, _masked(sentence)))
+        masked = _masked(sentence)
+        named = list(_said_of(sentence, masked))
         if not named:
             continue
         naming = set().union(*(tokens for _, tokens in named))
-        more = _says_more(sentence, naming)
+        more = _says_more(sentence, masked, naming)
         found += [Mention(person, sentence, more) for person, _ in named]
     return found
 
