@@ -5,12 +5,12 @@ Plain functions over plain values, so they can be tested without a database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import overload
 
-from bot.core.understanding.people import parse_people
+from bot.core import network
 from bot.core.understanding.splitting import split_answer
 from bot.core.vocabulary import ITEM_STATUSES  # noqa: F401 - named here for the map's users
 
@@ -163,35 +163,22 @@ def trusted_words_by_person(answers: Iterable[AnswerView]) -> dict[str, str]:
             if answer.question_key == TRUSTED_ADULTS_KEY and answer.kind == "network"}
 
 
-def network_from_answers(answers: Iterable[AnswerView]) -> list[dict]:
-    answers = list(answers)
-    how = {a.respondent_id: a for a in answers if a.kind == "network_how"}
-    network = []
-    for answer in answers:
-        if answer.kind != "network":
-            continue
-        for person in parse_people(answer.text):
-            network.append(
-                {
-                    "respondent_id": answer.respondent_id,
-                    "name": person.name,
-                    "relationship": person.relationship,
-                    "how_they_help": _text(how.get(answer.respondent_id)),
-                    "private": answer.private or bool(
-                        (found := how.get(answer.respondent_id)) and found.private),
-                }
-            )
-    return network
+def network_from_answers(answers: Iterable[AnswerView],
+                         roles: Mapping[str, str | None] | None = None) -> list[dict]:
+    """One entry per person named, however many respondents named them (bot/core/
+    network.py); `roles`: respondent id -> role, in the order they were invited."""
+    return network.network(answers, roles)
 
 
 # Kept beside the contract's fields for the family's copy (bot/core/family_copy.py), and
 # taken off before the map leaves MapBot as JSON, so the contract stays exact.
 # Fields the screens and exports use but the contract's JSON does not hold ("with_you":
-# "Was anyone with you while you answered?", on the worker's board, print and Word).
+# "Was anyone with you while you answered?", on the worker's board, print and Word;
+# a network entry's "named_by": everyone who named the person, with their own words).
 INTERNAL_FIELDS = {"respondents": ("named_in_family_copy", "with_you", "trusted_words"),
                    "items": ("moved_from",),
                    "scales": ("private", "common"),
-                   "network": ("private",), "flags": ("language",)}
+                   "network": ("private", "named_by"), "flags": ("language",)}
 HISTORY_FIELDS = ("round", "respondent_id", "role", "name", "value")
 
 

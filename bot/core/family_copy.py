@@ -11,13 +11,16 @@ them. So it holds:
 - nothing of "Was anyone with you while you answered?" (`with_you`: for the worker);
 - only what a worker reviewed: the words as the worker left them (never the words first
   written, which an edit may have taken out), each person's number without the reasons
-  written beside it, and the network's names without what was said of them.
+  written beside it, and the network's names without what was said of them (a person
+  named by a child as well as by adults shows as the adults named them, with them alone
+  as who named them).
 It is made from the contract's draft-map JSON, so the API, the screens, Word and print
 all share one rule.
 """
 
 from __future__ import annotations
 
+from bot.core import network
 from bot.core.vocabulary import CHILD_ROLES
 
 UNNAMED = "Someone in the family network"
@@ -36,13 +39,24 @@ def family_copy(draft: dict) -> dict:
                   and not item.get("private")],
         "scales": [scale | {"why": None, "one_point_higher": None}
                    for scale in _shared(draft["scales"], adults)],
-        "network": [person | {"how_they_help": None}
-                    for person in _shared(draft["network"], adults)],
+        "network": _network(draft["network"], adults),
         "flags": [],
         # Every round's numbers name people and hold the children's: left out here.
         "history": {"scales": []},
         "notes": [CHILDREN_LEFT_OUT],
     }
+
+
+def _network(entries: list[dict], adults: dict) -> list[dict]:
+    """Each person as the adults named them (none of their private words), with who named
+    them but not what they said of them."""
+    shown = []
+    for entry in entries:
+        kept = network.shared(entry, adults)
+        if kept is not None:
+            shown.append(kept | {"how_they_help": None, "named_by": [
+                namer | {"how_they_help": None} for namer in kept["named_by"]]})
+    return shown
 
 
 def _as_shared(person: dict) -> dict:

@@ -94,8 +94,9 @@ def context(view) -> dict[str, Any]:
         "show_status": view.choice not in ("accepted", "family"),
         "scales": {"common": view.scale_line(True), "own": view.scale_line(False),
                    "all": [_scale(scale) for scale in view.scales]},
-        "network": [{"name": p["name"], "relationship": p["relationship"] or "",
-                     "how_they_help": p["how_they_help"] or "", "named_by": p["speaker"]}
+        # One row a person, however many named them: each namer's words, with who said them.
+        "network": [{"name": p["name"], "relationship": p["relationship_words"],
+                     "how_they_help": "\n".join(p["help_lines"]), "named_by": p["speaker"]}
                     for p in view.network],
         "analysis": None if view.worker_part is None else _analysis(view),
     }

@@ -30,6 +30,7 @@ from bot.core.analysis import LIST_TITLES
 from bot.core.draft_map import public
 from bot.core.family_copy import family_copy
 from bot.core.interpreter_reply import language_name
+from bot.core.network import named_by
 from bot.core.vocabulary import ASSISTED, NOT_SORTED, ROLE_LABELS, ItemStatus, Role, is_child
 from bot.portal import case_record, pdf_a
 from bot.portal.templates import render
@@ -257,7 +258,7 @@ def arrange(draft: dict, choice: str = "draft") -> MapView:
         columns=columns, houses=houses,
         scales=[scale_of(scale) for scale in sorted(  # in the order people were invited
             draft["scales"], key=lambda scale: order.get(scale["respondent_id"], 0))],
-        network=[with_speaker(person) for person in draft["network"]],
+        network=[_network_row(entry, people) for entry in draft["network"]],
         flags=[with_speaker(flag) | {"level_words": level_words(flag)} for flag in flags],
         items=items, notes=list(draft.get("notes", [])),
         children=_children(draft, items, people),
@@ -277,9 +278,27 @@ def _children(draft: dict, items: list[dict], people: dict) -> list[ChildWords]:
         found.append(ChildWords(
             speaker_label(person), houses,
             [s for s in draft["scales"] if s["respondent_id"] == person["id"]],
-            [n for n in draft["network"] if n["respondent_id"] == person["id"]],
+            [namer for entry in draft["network"] for namer in named_by(entry)
+             if namer["respondent_id"] == person["id"]],
             person.get("trusted_words")))
     return found
+
+
+def _network_row(entry: dict, people: dict) -> dict:
+    """One person of the network as the screens and exports show them: the relationships
+    and "how they help" as each person who named them said it, and who named them."""
+    namers = [namer | {"speaker": speaker_label(people.get(namer["respondent_id"]))}
+              for namer in named_by(entry)]
+    said = [namer for namer in namers if namer.get("how_they_help")]
+    if len(namers) == 1:
+        help_lines = [namer["how_they_help"] for namer in said]
+    else:  # several people named them: each one's words, with who said them
+        help_lines = [f"{namer['speaker']}: {namer['how_they_help']}" for namer in said]
+    relationships = dict.fromkeys(namer["relationship"] for namer in namers
+                                  if namer.get("relationship"))
+    return entry | {"speaker": ", ".join(namer["speaker"] for namer in namers),
+                    "named_by": namers, "help_lines": help_lines,
+                    "relationship_words": ", ".join(relationships)}
 
 
 def shaped(draft: dict, choice: str) -> dict:

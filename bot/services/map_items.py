@@ -53,7 +53,8 @@ class MapService(RoundsService):
                                    "trusted_words": trusted.get(r.id)} for r in respondents],
                 "items": [self._item_json(item) for item in items],
                 "scales": draft_map.scales_from_answers(views),
-                "network": draft_map.network_from_answers(views),
+                "network": draft_map.network_from_answers(
+                    views, {r.id: r.role for r in respondents}),
                 "flags": [self._flag_json(flag) for flag in await session.scalars(
                     select(Flag).where(flagged).order_by(Flag.created_at))],
                 "round": self._round_json(shown),
