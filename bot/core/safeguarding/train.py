@@ -5,10 +5,10 @@
 
 Training data: every `training/*.jsonl` file here (one {"text", "label"} a line, label
 none, concern or immediate); the regression corpora in `tests/data/safeguarding`
-(must-flag lines as immediate, must-not lines as none); and blind sets 1, 2 and 3,
-`heldout-1/` to `heldout-3/` (the messages both labellers agree on), which became
-development data once they had been scored. Blind set 4, `heldout-4/`, is never read here:
-it measures.
+(must-flag lines as immediate, must-not lines as none); and blind sets 1 to 4,
+`heldout-1/` to `heldout-4/` (the messages both labellers agree on), which became
+development data once they had been scored (set 4 on 6 December 2026). Blind set 5,
+`heldout-5/`, is never read here: it measures.
 
 Settings are chosen by 5-fold cross-validation on the training data alone:
 - `threshold`: the learned check flags as surely as a rule from this score; at most
@@ -37,9 +37,9 @@ HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 TRAINING = HERE / "training"
 CORPORA = ROOT / "tests" / "data" / "safeguarding"
-# Blind sets 1 to 3 are development data since their blind scorings (their READMEs);
-# set 4 (heldout-4/) measures and is never read here.
-DEVELOPMENT_SETS = [CORPORA / f"heldout-{n}" / "messages.jsonl" for n in (1, 2, 3)]
+# Blind sets 1 to 4 are development data since their blind scorings (their READMEs; set 4
+# since 6 December 2026); set 5 (heldout-5/) measures and is never read here.
+DEVELOPMENT_SETS = [CORPORA / f"heldout-{n}" / "messages.jsonl" for n in (1, 2, 3, 4)]
 SURE_FALSE_FLAGS = 0.03
 # 0.12, not 0.08: chosen on blind set 2 once it became development data, with a model
 # that had not seen it (recall 197 -> 200 of 210, no more false flags): results/.
