@@ -10,7 +10,11 @@ none, concern or immediate); the regression corpora in `tests/data/safeguarding`
 development data once they had been scored (set 4 on 6 December 2026). Blind set 5,
 `heldout-5/`, is never read here: it measures.
 
-Settings are chosen by 5-fold cross-validation on the training data alone:
+Settings are chosen by 5-fold cross-validation on the training data alone, with folds
+grouped by source (each writer's file, each development set, each regression corpus), so
+that a writer's near-copies never sit on both sides of a fold: random folds let them leak
+and overstated how well the check meets new wording (harm found at 12% false flags 91%
+with random folds, 79% across writers, on the data of 6 December 2026):
 - `threshold`: the learned check flags as surely as a rule from this score; at most
   3% of the safe training messages reach it in the left-out folds;
 - `threshold_possible`: flagged for the worker to read, without interrupting; at most
@@ -62,7 +66,14 @@ def _corpus_lines(name: str) -> list[str]:
 
 def training_data() -> tuple[list[str], list[str], str]:
     """Texts, labels and a digest of the files they came from."""
+    texts, labels, _, digest = training_rows()
+    return texts, labels, digest
+
+
+def training_rows() -> tuple[list[str], list[str], list[str], str]:
+    """Texts, labels, the source each came from (for grouped folds) and a digest."""
     texts: list[str] = []
+    sources: list[str] = []
     labels: list[str] = []
     digest = hashlib.sha256()
     for path in sorted(TRAINING.glob("*.jsonl")):
@@ -75,6 +86,7 @@ def training_data() -> tuple[list[str], list[str], str]:
                     raise ValueError(f"{path.name}: unknown label {row['label']!r}")
                 texts.append(row["text"])
                 labels.append(row["label"])
+                sources.append(path.name)
     for development_set in DEVELOPMENT_SETS:
         raw = development_set.read_bytes()
         digest.update(development_set.parent.name.encode() + raw)
@@ -83,12 +95,14 @@ def training_data() -> tuple[list[str], list[str], str]:
             if row["labeller_a"] == row["labeller_b"]:
                 texts.append(row["text"])
                 labels.append(row["labeller_a"])
+                sources.append(development_set.parent.name)
     for name, label in (("must_flag.txt", "immediate"), ("must_not_flag.txt", "none")):
         digest.update(name.encode() + (CORPORA / name).read_bytes())
         for line in _corpus_lines(name):
             texts.append(line)
             labels.append(label)
-    return texts, labels, digest.hexdigest()
+            sources.append(name)
+    return texts, labels, sources, digest.hexdigest()
 
 
 def _fit(texts: list[str], labels: list[str]):
@@ -109,13 +123,15 @@ def _harm_scores(vectoriser, model, texts: list[str]) -> list[float]:
     return [1.0 - row[none] for row in probabilities]
 
 
-def cross_validated(texts: list[str], labels: list[str]) -> list[tuple[float, float, float]]:
-    """(none, concern, immediate) scores for each message, from a model that never saw it."""
-    from sklearn.model_selection import StratifiedKFold
+def cross_validated(texts: list[str], labels: list[str],
+                    sources: list[str]) -> list[tuple[float, float, float]]:
+    """(none, concern, immediate) scores for each message, from a model that never saw it
+    nor anything else from its source."""
+    from sklearn.model_selection import GroupKFold
 
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    folds = GroupKFold(n_splits=5)
     scores: list[tuple[float, float, float]] = [(0.0, 0.0, 0.0)] * len(texts)
-    for train_rows, test_rows in folds.split(texts, labels):
+    for train_rows, test_rows in folds.split(texts, labels, sources):
         vectoriser, model = _fit([texts[i] for i in train_rows],
                                  [labels[i] for i in train_rows])
         order = [list(model.classes_).index(label) for label in LABELS]
@@ -132,8 +148,8 @@ def _threshold(safe_harm_scores: list[float], false_flags: float) -> float:
     return round(ranked[int(len(ranked) * false_flags)] + 1e-4, 4)
 
 
-def choose_settings(texts: list[str], labels: list[str]) -> dict:
-    scores = cross_validated(texts, labels)
+def choose_settings(texts: list[str], labels: list[str], sources: list[str]) -> dict:
+    scores = cross_validated(texts, labels, sources)
     harm = [1 - s[0] for s, label in zip(scores, labels, strict=True) if label != "none"]
     safe = [1 - s[0] for s, label in zip(scores, labels, strict=True) if label == "none"]
     sure, possible = (_threshold(safe, SURE_FALSE_FLAGS),
@@ -167,8 +183,8 @@ def _share(rows: list, test) -> float:
 
 
 def train() -> dict:
-    texts, labels, digest = training_data()
-    settings = choose_settings(texts, labels)
+    texts, labels, sources, digest = training_rows()
+    settings = choose_settings(texts, labels, sources)
     vectoriser, model = _fit(texts, labels)
     order = [list(model.classes_).index(label) for label in LABELS]
     coefficients = model.coef_.T  # features x classes
