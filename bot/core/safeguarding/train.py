@@ -10,11 +10,15 @@ none, concern or immediate); the regression corpora in `tests/data/safeguarding`
 development data once they had been scored (set 4 on 6 December 2026). Blind set 5,
 `heldout-5/`, is never read here: it measures.
 
-Settings are chosen by 5-fold cross-validation on the training data alone, with folds
-grouped by source (each writer's file, each development set, each regression corpus), so
-that a writer's near-copies never sit on both sides of a fold: random folds let them leak
-and overstated how well the check meets new wording (harm found at 12% false flags 91%
-with random folds, 79% across writers, on the data of 6 December 2026):
+The features (`learned.WORD_SHARE`) and `C` were chosen by 5-fold cross-validation with
+folds grouped by source (each writer's file, each development set, each regression corpus:
+`cross_validated(..., sources)`), so that a writer's near-copies never sit on both sides of
+a fold; random folds let them leak and overstate how well the check meets new wording
+(harm found at 12% false flags: 91% with random folds, 79% across writers, 6 December
+2026). The thresholds stay on random folds: grouped ones came out higher (0.70 possible,
+0.95 sure) and, for a model trained without set 4, found 4 fewer of set 4's 225 must-flag
+messages for 3 fewer of its 105 false flags; missing harm costs more than a false flag.
+Settings chosen by random 5-fold cross-validation on the training data alone:
 - `threshold`: the learned check flags as surely as a rule from this score; at most
   3% of the safe training messages reach it in the left-out folds;
 - `threshold_possible`: flagged for the worker to read, without interrupting; at most
@@ -124,14 +128,15 @@ def _harm_scores(vectoriser, model, texts: list[str]) -> list[float]:
 
 
 def cross_validated(texts: list[str], labels: list[str],
-                    sources: list[str]) -> list[tuple[float, float, float]]:
+                    sources: list[str] | None = None) -> list[tuple[float, float, float]]:
     """(none, concern, immediate) scores for each message, from a model that never saw it
-    nor anything else from its source."""
-    from sklearn.model_selection import GroupKFold
+    (nor, given `sources`, anything else from its source: for choosing features)."""
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-    folds = GroupKFold(n_splits=5)
     scores: list[tuple[float, float, float]] = [(0.0, 0.0, 0.0)] * len(texts)
-    for train_rows, test_rows in folds.split(texts, labels, sources):
+    splits = (GroupKFold(n_splits=5).split(texts, labels, sources) if sources else
+              StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(texts, labels))
+    for train_rows, test_rows in splits:
         vectoriser, model = _fit([texts[i] for i in train_rows],
                                  [labels[i] for i in train_rows])
         order = [list(model.classes_).index(label) for label in LABELS]
@@ -148,8 +153,8 @@ def _threshold(safe_harm_scores: list[float], false_flags: float) -> float:
     return round(ranked[int(len(ranked) * false_flags)] + 1e-4, 4)
 
 
-def choose_settings(texts: list[str], labels: list[str], sources: list[str]) -> dict:
-    scores = cross_validated(texts, labels, sources)
+def choose_settings(texts: list[str], labels: list[str]) -> dict:
+    scores = cross_validated(texts, labels)
     harm = [1 - s[0] for s, label in zip(scores, labels, strict=True) if label != "none"]
     safe = [1 - s[0] for s, label in zip(scores, labels, strict=True) if label == "none"]
     sure, possible = (_threshold(safe, SURE_FALSE_FLAGS),
@@ -183,8 +188,8 @@ def _share(rows: list, test) -> float:
 
 
 def train() -> dict:
-    texts, labels, sources, digest = training_rows()
-    settings = choose_settings(texts, labels, sources)
+    texts, labels, digest = training_data()
+    settings = choose_settings(texts, labels)
     vectoriser, model = _fit(texts, labels)
     order = [list(model.classes_).index(label) for label in LABELS]
     coefficients = model.coef_.T  # features x classes
