@@ -26,26 +26,40 @@ from bot.core.safeguarding.detector import load_rules, normalise
 MODEL_PATH = Path(__file__).with_name("learned_model.json")
 LABELS = ("none", "concern", "immediate")
 CHAR_SIZES = (3, 4, 5)
+WORD_SHARE = 0.8  # of each message's feature length, the rest is character grams
 # Markup someone pasted or typed ("<b>dragons</b>") says nothing about harm.
 _TAGS = re.compile(r"</?[a-zA-Z][^<>]{0,40}>")
 
 
 def features(text: str) -> dict[str, float]:
-    """Word 1-2 grams and in-word character 3-5 grams of the normalised text, L2-scaled.
+    """Word 1-2 grams and in-word character 3-5 grams of the normalised text.
 
     Normalising first (text-speak, leetspeak, repeated letters) means "kms", "k1ll
-    myself" and "kill myself" share their features."""
+    myself" and "kill myself" share their features. The two kinds are scaled apart, words
+    carrying WORD_SHARE of the length: scaled together, the many character grams of
+    filler ("like", "which is way less than before", "lol") swamped the few words that
+    carry the harm ("cut"), so a near-copy of a training message with more filler fell
+    below the threshold; writer-grouped cross-validation chose the share (train.py)."""
     words = normalise(_TAGS.sub(" ", text), load_rules()).text.split()
-    counts: Counter[str] = Counter()
-    counts.update(f"w:{word}" for word in words)
-    counts.update(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    word_counts: Counter[str] = Counter()
+    word_counts.update(f"w:{word}" for word in words)
+    word_counts.update(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    char_counts: Counter[str] = Counter()
     for word in words:
         padded = f"<{word}>"
         for size in CHAR_SIZES:
-            counts.update(f"c:{padded[i:i + size]}" for i in range(len(padded) - size + 1))
+            char_counts.update(f"c:{padded[i:i + size]}"
+                               for i in range(len(padded) - size + 1))
+    found = _scaled(word_counts, WORD_SHARE)
+    found.update(_scaled(char_counts, math.sqrt(1.0 - WORD_SHARE * WORD_SHARE)))
+    return found
+
+
+def _scaled(counts: Counter[str], length: float) -> dict[str, float]:
+    """Log-scaled counts with the given Euclidean length."""
     scaled = {name: 1.0 + math.log(count) for name, count in counts.items()}
     norm = math.sqrt(sum(value * value for value in scaled.values())) or 1.0
-    return {name: value / norm for name, value in scaled.items()}
+    return {name: length * value / norm for name, value in scaled.items()}
 
 
 @dataclass(frozen=True)

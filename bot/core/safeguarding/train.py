@@ -5,12 +5,20 @@
 
 Training data: every `training/*.jsonl` file here (one {"text", "label"} a line, label
 none, concern or immediate); the regression corpora in `tests/data/safeguarding`
-(must-flag lines as immediate, must-not lines as none); and blind sets 1, 2 and 3,
-`heldout-1/` to `heldout-3/` (the messages both labellers agree on), which became
-development data once they had been scored. Blind set 4, `heldout-4/`, is never read here:
-it measures.
+(must-flag lines as immediate, must-not lines as none); and blind sets 1 to 4,
+`heldout-1/` to `heldout-4/` (the messages both labellers agree on), which became
+development data once they had been scored (set 4 on 6 December 2026). Blind set 5,
+`heldout-5/`, is never read here: it measures.
 
-Settings are chosen by 5-fold cross-validation on the training data alone:
+The features (`learned.WORD_SHARE`) and `C` were chosen by 5-fold cross-validation with
+folds grouped by source (each writer's file, each development set, each regression corpus:
+`cross_validated(..., sources)`), so that a writer's near-copies never sit on both sides of
+a fold; random folds let them leak and overstate how well the check meets new wording
+(harm found at 12% false flags: 91% with random folds, 79% across writers, 6 December
+2026). The thresholds stay on random folds: grouped ones came out higher (0.70 possible,
+0.95 sure) and, for a model trained without set 4, found 4 fewer of set 4's 225 must-flag
+messages for 3 fewer of its 105 false flags; missing harm costs more than a false flag.
+Settings chosen by random 5-fold cross-validation on the training data alone:
 - `threshold`: the learned check flags as surely as a rule from this score; at most
   3% of the safe training messages reach it in the left-out folds;
 - `threshold_possible`: flagged for the worker to read, without interrupting; at most
@@ -37,9 +45,9 @@ HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 TRAINING = HERE / "training"
 CORPORA = ROOT / "tests" / "data" / "safeguarding"
-# Blind sets 1 to 3 are development data since their blind scorings (their READMEs);
-# set 4 (heldout-4/) measures and is never read here.
-DEVELOPMENT_SETS = [CORPORA / f"heldout-{n}" / "messages.jsonl" for n in (1, 2, 3)]
+# Blind sets 1 to 4 are development data since their blind scorings (their READMEs; set 4
+# since 6 December 2026); set 5 (heldout-5/) measures and is never read here.
+DEVELOPMENT_SETS = [CORPORA / f"heldout-{n}" / "messages.jsonl" for n in (1, 2, 3, 4)]
 SURE_FALSE_FLAGS = 0.03
 # 0.12, not 0.08: chosen on blind set 2 once it became development data, with a model
 # that had not seen it (recall 197 -> 200 of 210, no more false flags): results/.
@@ -62,7 +70,14 @@ def _corpus_lines(name: str) -> list[str]:
 
 def training_data() -> tuple[list[str], list[str], str]:
     """Texts, labels and a digest of the files they came from."""
+    texts, labels, _, digest = training_rows()
+    return texts, labels, digest
+
+
+def training_rows() -> tuple[list[str], list[str], list[str], str]:
+    """Texts, labels, the source each came from (for grouped folds) and a digest."""
     texts: list[str] = []
+    sources: list[str] = []
     labels: list[str] = []
     digest = hashlib.sha256()
     for path in sorted(TRAINING.glob("*.jsonl")):
@@ -75,6 +90,7 @@ def training_data() -> tuple[list[str], list[str], str]:
                     raise ValueError(f"{path.name}: unknown label {row['label']!r}")
                 texts.append(row["text"])
                 labels.append(row["label"])
+                sources.append(path.name)
     for development_set in DEVELOPMENT_SETS:
         raw = development_set.read_bytes()
         digest.update(development_set.parent.name.encode() + raw)
@@ -83,12 +99,14 @@ def training_data() -> tuple[list[str], list[str], str]:
             if row["labeller_a"] == row["labeller_b"]:
                 texts.append(row["text"])
                 labels.append(row["labeller_a"])
+                sources.append(development_set.parent.name)
     for name, label in (("must_flag.txt", "immediate"), ("must_not_flag.txt", "none")):
         digest.update(name.encode() + (CORPORA / name).read_bytes())
         for line in _corpus_lines(name):
             texts.append(line)
             labels.append(label)
-    return texts, labels, digest.hexdigest()
+            sources.append(name)
+    return texts, labels, sources, digest.hexdigest()
 
 
 def _fit(texts: list[str], labels: list[str]):
@@ -109,13 +127,16 @@ def _harm_scores(vectoriser, model, texts: list[str]) -> list[float]:
     return [1.0 - row[none] for row in probabilities]
 
 
-def cross_validated(texts: list[str], labels: list[str]) -> list[tuple[float, float, float]]:
-    """(none, concern, immediate) scores for each message, from a model that never saw it."""
-    from sklearn.model_selection import StratifiedKFold
+def cross_validated(texts: list[str], labels: list[str],
+                    sources: list[str] | None = None) -> list[tuple[float, float, float]]:
+    """(none, concern, immediate) scores for each message, from a model that never saw it
+    (nor, given `sources`, anything else from its source: for choosing features)."""
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
     scores: list[tuple[float, float, float]] = [(0.0, 0.0, 0.0)] * len(texts)
-    for train_rows, test_rows in folds.split(texts, labels):
+    splits = (GroupKFold(n_splits=5).split(texts, labels, sources) if sources else
+              StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(texts, labels))
+    for train_rows, test_rows in splits:
         vectoriser, model = _fit([texts[i] for i in train_rows],
                                  [labels[i] for i in train_rows])
         order = [list(model.classes_).index(label) for label in LABELS]

@@ -1,7 +1,7 @@
-"""Scores on the blind held-out set (tests/data/safeguarding/heldout-4/): rules alone, the
-learned check alone, and the two combined as the portal runs them. (Sets 1 to 3,
-heldout-1/ to heldout-3/, are development data now; their blind scorings are in their
-READMEs.)
+"""Scores on held-out set 4 (tests/data/safeguarding/heldout-4/): rules alone, the
+learned check alone, and the two combined as the portal runs them. (Sets 1 to 4,
+heldout-1/ to heldout-4/, are development data now, set 4 since 6 December 2026; their
+blind scorings are in their READMEs. The lead points this at heldout-5/ to measure.)
 
     .venv/bin/python -m tests.services.safeguarding.heldout
     # (writes results/safeguarding-heldout.md)
@@ -144,20 +144,17 @@ def _pct(pair: tuple[int, int]) -> str:
 def report(found: dict) -> str:
     model = load_model()
     lines = [
-        "# Safeguarding check on the blind held-out set",
+        "# Safeguarding check on held-out set 4 (development data since 6 December 2026)",
         "",
         "Made by `make safeguarding-report` (`python -m tests.services.safeguarding.heldout`) "
         "from "
-        "`tests/data/safeguarding/heldout-4/`, blind set 4; how it was written and "
-        "labelled, blind, is in its README. The model's settings were fixed (by "
-        "cross-validation on the training data) before this set was first scored, and "
-        "nothing was changed after it: "
-        "these figures measure, they were not tuned on. Blind sets 1 to 3 were each "
-        "scored blind once too, then used for development: their figures are in their "
-        "READMEs under `tests/data/safeguarding/`.",
+        "`tests/data/safeguarding/heldout-4/`, set 4; how it was written and "
+        "labelled, blind, is in its README. It was scored blind once, on 6 December 2026 "
+        "(those figures are in its README); since then it is development data, trained "
+        "on: these are development figures, not a measure. Blind set 5 measures next.",
         "",
         f"Learned check: trained on {model.trained_on[:12]} (digest of "
-        f"`bot/core/safeguarding/training/`, the regression corpora and blind sets 1 to 3); "
+        f"`bot/core/safeguarding/training/`, the regression corpora and sets 1 to 4); "
         f"thresholds "
         f"{model.threshold} (sure), {model.threshold_possible} (possible) and "
         f"{model.threshold_possible_urgent} (possible and urgent); "
