@@ -30,9 +30,9 @@ QUESTIONS: dict[str, Question] = {
     "worker_worried": Question("item", "worries"),
     "future_danger": Question("item", "worries", "danger"),
     # Asked after the worries, about them: safety is what protected the child then. Not
-    # every answer is safety ("I just got on with it"), so the parts model sorts each one
-    # (bot/core/understanding/parts.py) instead of filing them all as safety.
-    "near_miss": Question("item", "working_well"),
+    # every answer is safety: the parts model's sure reading wins, and "safety" stands
+    # only where the NLU reads the words as working well (actions/routing.py).
+    "near_miss": Question("item", "working_well", "safety"),
     "harder": Question("item", "worries", "complicating"),
     "helpers": Question("network"),
     "how_help": Question("network_how"),

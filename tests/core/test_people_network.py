@@ -219,7 +219,7 @@ def test_two_adults_own_mums_are_two_people() -> None:
 
 
 def test_the_contract_json_holds_the_first_namer_and_no_more() -> None:
-    draft = {"respondents": [], "scales": [], "flags": [],
+    draft = {"respondents": [], "items": [], "scales": [], "flags": [],
              "network": _network(("sarah", "network", "Nan picks him up"),
                                  ("tia", "network", "my nan"), roles=ROLES)}
     assert public(draft)["network"] == [{"respondent_id": "sarah", "name": "Nan",

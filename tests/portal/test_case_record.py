@@ -411,7 +411,7 @@ async def test_copy_blocks_keep_who_said_what_in_their_own_words(portal, alice, 
         f"- {GREY}"])
     assert blocks["Strengths and safety"] == "\n".join([
         "What's working well?", "Existing strengths:", f"- “{STRENGTH}” – Jo Parent (parent)",
-        "Not sorted into a part yet:", f"- “{HOUSE}” – Sam (child) (to review)"])
+        "Not sorted yet:", f"- “{HOUSE}” – Sam (child) (to review)"])
     assert blocks["What needs to happen"] == "\n".join([
         "Safety goals (the worker's):", f"- {SAFETY_GOAL}",
         f"  Resting on: “{GOAL}” – Jo Parent (parent)", "",
@@ -430,8 +430,8 @@ async def test_copy_blocks_keep_who_said_what_in_their_own_words(portal, alice, 
         "Their number: 7 out of 10, answering “How safe do you feel at home?”",
         "Adults they trust: Mrs Patel"])
     assert blocks["Network"] == "\n".join([
-        "Network:", "- Mrs Patel – named by Sam (child)",
-        "- Kelly (sister) – named by Jo Parent (parent)"])
+        "Network:", "- Kelly (sister) – named by Jo Parent (parent)",
+        "- Mrs Patel – named by Sam (child)"])  # in the order people were invited
     # Nothing of the flags: the default form has no field for them.
     assert all(DISCLOSURE not in text for text in blocks.values())
 

@@ -132,7 +132,7 @@ def test_word_file_opens_and_has_the_headings_a_case_system_can_take(draft):
 
 
 def test_an_item_with_no_part_is_shown_as_not_sorted_yet(draft):
-    document = _docx(exports.to_docx(draft, "draft"))
+    document = _docx(to_docx(draft, "draft"))
     level2 = [text for style, text in _headings(document) if style == "Heading 2"]
     assert "Not sorted yet" in level2  # item 8: a worry the parts model was unsure of
     worries = next(column for column in exports.arrange(draft).columns

@@ -93,7 +93,7 @@ FILED = [
     ("like_child", "parent", "like_child", "item", "working_well", "strength", None),
     ("going_well", "professional", "going_well", "item", "working_well", "strength", None),
     ("before_problem", "parent", "before_problem", "item", "working_well", "strength", None),
-    ("near_miss", "parent", "near_miss", "item", "working_well", None, None),
+    ("near_miss", "parent", "near_miss", "item", "working_well", "safety", None),
     ("child_would_say", "parent", "child_would_say", "item", "working_well", "strength", None),
     ("worried_about", "parent", "worried_about", "item", "worries", None, None),
     ("worker_worried", "carer", "worker_worried", "item", "worries", None, None),
