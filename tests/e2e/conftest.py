@@ -190,6 +190,23 @@ def asked(messages: list[dict]) -> str | None:
     return keys[-1] if keys else None
 
 
+def skip_to_question(family: Family, question: str) -> list[dict]:
+    """Start, and skip every question before `question`."""
+    family.say("hello")
+    messages = family.say("yes")
+    while asked(messages) != question:
+        assert asked(messages), "the conversation ended before the question"
+        messages = family.say("/skip")
+    return messages
+
+
+def skip_rest_and_send(family: Family, messages: list[dict]) -> None:
+    """Skip what is left, and send."""
+    while asked(messages):
+        messages = family.say("/skip")
+    family.say("/send")
+
+
 
 def conversation_id(stack: Stack, family: Family) -> str:
     """The Rasa sender id behind an invitation (only the portal knows it)."""

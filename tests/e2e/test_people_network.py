@@ -6,37 +6,21 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Family, Worker, asked
+from tests.e2e.conftest import Family, Worker, asked, skip_rest_and_send, skip_to_question
 from tests.e2e.test_worker_screens import check_screen, sign_in
 
 EXAMPLE = "My mum Jean helps every day. My friend Amy takes him to football."
 
 
-def _to_question(family: Family, question: str) -> list[dict]:
-    """Start, and skip every question before `question`."""
-    family.say("hello")
-    messages = family.say("yes")
-    while asked(messages) != question:
-        assert asked(messages), "the conversation ended before the question"
-        messages = family.say("/skip")
-    return messages
-
-
-def _finish(family: Family, messages: list[dict]) -> None:
-    """Skip what is left, and send."""
-    while asked(messages):
-        messages = family.say("/skip")
-    family.say("/send")
-
 
 def _name_helpers(family: Family, helpers: str, how: str | None = None) -> None:
     """Answer "Who helps?" (and "How do they help?", or skip it), then send."""
-    _to_question(family, "helpers")
+    skip_to_question(family, "helpers")
     messages = family.say(helpers)
     assert asked(messages) == "how_help"
     if how is not None:
         messages = family.say(how)
-    _finish(family, messages)
+    skip_rest_and_send(family, messages)
 
 
 def test_everyone_named_gets_their_own_help(worker: Worker) -> None:

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import Family, Worker, asked, payloads
+from tests.e2e.conftest import Family, Worker, asked, payloads, skip_rest_and_send, skip_to_question
 from tests.e2e.test_worker_screens import sign_in
 
 CLEAR_WORRY = "i worry about money all the time"  # inform_worry, 0.998
@@ -50,20 +50,6 @@ def _play_child(worker: Worker, answers: dict[str, list[str]],
     assert any(m.get("custom", {}).get("status") == "submitted" for m in sent)
     return case_id, child
 
-
-def _to_question(family: Family, question: str) -> list[dict]:
-    family.say("hello")
-    messages = family.say("yes")
-    while asked(messages) != question:
-        assert asked(messages), "the conversation ended before the question"
-        messages = family.say("/skip")
-    return messages
-
-
-def _finish(family: Family, messages: list[dict]) -> None:
-    while asked(messages):
-        messages = family.say("/skip")
-    family.say("/send")
 
 
 def test_a_childs_worry_in_the_good_things_house_stays_there_with_a_suggestion(
@@ -111,9 +97,9 @@ def test_no_thats_everything_is_not_an_item(worker: Worker) -> None:
 def test_an_adults_words_move_only_when_the_nlu_is_very_sure(worker: Worker) -> None:
     case_id = worker.new_case()
     family = worker.invite(case_id, "parent", "Sam")
-    _to_question(family, "going_well")
+    skip_to_question(family, "going_well")
     messages = family.say(f"Nothing, {CLEAR_WORRY}")
-    _finish(family, messages)
+    skip_rest_and_send(family, messages)
     (item,) = worker.map(case_id)["items"]
     assert item["text"] == CLEAR_WORRY  # "Nothing" is not an item
     assert item["section"] == "worries"  # moved: the words say so clearly
@@ -127,8 +113,8 @@ def test_the_board_shows_moves_and_suggestions_and_the_worker_decides(
     case_id, _ = _play_child(worker, {"good_life": [CLEAR_WORRY],
                                       "trusted_adults": ["Nobody"]})
     parent = worker.invite(case_id, "parent", "Sam")
-    _to_question(parent, "going_well")
-    _finish(parent, parent.say(f"We eat tea together. {CLEAR_WORRY}"))
+    skip_to_question(parent, "going_well")
+    skip_rest_and_send(parent, parent.say(f"We eat tea together. {CLEAR_WORRY}"))
     items = worker.map(case_id)["items"]
     [childs] = [i for i in items if i["house"] == "good_things"]
     [adults] = [i for i in items if i["house"] is None and i["section"] == "worries"]

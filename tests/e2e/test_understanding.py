@@ -4,22 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import Family, Worker, asked, texts
-
-
-def _to_question(family: Family, question: str) -> list[dict]:
-    family.say("hello")
-    messages = family.say("yes")
-    while asked(messages) != question:
-        assert asked(messages), "the conversation ended before the question"
-        messages = family.say("/skip")
-    return messages
-
-
-def _finish(family: Family, messages: list[dict]) -> None:
-    while asked(messages):
-        messages = family.say("/skip")
-    family.say("/send")
+from tests.e2e.conftest import Worker, asked, skip_rest_and_send, skip_to_question, texts
 
 
 @pytest.mark.parametrize(("typed", "value"), [
@@ -28,10 +13,10 @@ def _finish(family: Family, messages: list[dict]) -> None:
 def test_scale_answers_as_people_write_them(worker: Worker, typed: str, value: int) -> None:
     case_id = worker.new_case()
     family = worker.invite(case_id, "parent", "Lou")
-    _to_question(family, "scale")
+    skip_to_question(family, "scale")
     messages = family.say(typed)
     assert asked(messages) == "scale_why"
-    _finish(family, messages)
+    skip_rest_and_send(family, messages)
     (scale,) = worker.map(case_id)["scales"]
     assert scale["value"] == value
 
@@ -39,7 +24,7 @@ def test_scale_answers_as_people_write_them(worker: Worker, typed: str, value: i
 @pytest.mark.parametrize("typed", ["eleven", "-2", "lots", "between 5 and 6"])
 def test_no_number_or_out_of_range_gets_a_kind_reask(worker: Worker, typed: str) -> None:
     family = worker.invite(worker.new_case(), "parent", "Lou")
-    _to_question(family, "scale")
+    skip_to_question(family, "scale")
     again = family.say(typed)
     assert asked(again) == "scale" and "0 to 10" in texts(again)
 
@@ -53,10 +38,10 @@ def test_no_number_or_out_of_range_gets_a_kind_reask(worker: Worker, typed: str)
 def test_who_helps_becomes_people(worker: Worker, typed: str, people: set) -> None:
     case_id = worker.new_case()
     family = worker.invite(case_id, "carer", "Vic")
-    _to_question(family, "helpers")
+    skip_to_question(family, "helpers")
     messages = family.say(typed)
     assert asked(messages) == ("safe_needs" if not people else "how_help")
-    _finish(family, messages)
+    skip_rest_and_send(family, messages)
     network = worker.map(case_id)["network"]
     assert {(p["name"], p["relationship"]) for p in network} == people
 
@@ -64,9 +49,9 @@ def test_who_helps_becomes_people(worker: Worker, typed: str, people: set) -> No
 def test_a_mixed_answer_is_split_and_each_part_sorted(worker: Worker) -> None:
     case_id = worker.new_case()
     family = worker.invite(case_id, "parent", "Sam")
-    _to_question(family, "going_well")
+    skip_to_question(family, "going_well")
     messages = family.say("Nothing, his dad keeps shouting at him")
-    _finish(family, messages)
+    skip_rest_and_send(family, messages)
     (item,) = worker.map(case_id)["items"]
     assert item["text"] == "his dad keeps shouting at him"  # "Nothing" is not an item
     assert item["question"] == "What is going well for your family at the moment?"
