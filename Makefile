@@ -90,9 +90,11 @@ safeguarding-model: setup
 safeguarding-report: setup
 	$(PORTAL_VENV)/bin/python -m tests.services.safeguarding.heldout
 
-# The finer parts of the map (harm, danger, ...): retrain after changing
-# bot/core/understanding/training/; writes parts_model.json and results/parts-model.md.
+# The columns and finer parts of the map (harm, danger, ...): retrain after changing
+# bot/core/understanding/training/ or data/nlu/answers.yml; writes columns_model.json,
+# parts_model.json, results/columns-model.md and results/parts-model.md.
 parts-model: setup
+	$(RASA_VENV)/bin/python -m bot.core.understanding.columns_train
 	$(RASA_VENV)/bin/python -m bot.core.understanding.parts_train
 
 # The sorting's figures on the blind sorting set (results/sorting-heldout.md; needs the

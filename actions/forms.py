@@ -6,7 +6,6 @@ end of the conversation; the portal stores it once however often it is sent.
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -17,7 +16,6 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies, texts
 from actions.conversation import Person, person, rasa_text, said, utter
-from actions.nlu import NluUnavailable, nlu
 from actions.portal import PortalError, portal
 from actions.questions import (
     DONE,
@@ -32,11 +30,11 @@ from actions.questions import (
     child_order,
     question_for_key,
 )
-from actions.routing import route
+from actions.routing import one_meaning, route
 from bot.core import with_you
 from bot.core.understanding.people import is_nobody
 from bot.core.understanding.scale import parse_scale
-from bot.core.understanding.splitting import PARTS_KEY, answer_parts
+from bot.core.understanding.splitting import answer_parts
 
 _REPLIES = {replies.CHITCHAT: "not_a_person", replies.GREET: "hello_again",
             replies.THANKS: "thanks_reply", replies.STRAY: "stray_button"}
@@ -237,7 +235,7 @@ async def _store_answer(slot: str, text: str, dispatcher: CollectingDispatcher,
         "house": question.house}
     try:
         if question.kind == "item":
-            answer["parts"] = await understood_parts(question, text, tracker.latest_message)
+            answer["parts"] = understood_parts(question, text)
         await portal.save(tracker.sender_id, answer_key(slot, repeat), answer)
     except PortalError:
         utter(dispatcher, who, "not_saved")
@@ -247,29 +245,25 @@ async def _store_answer(slot: str, text: str, dispatcher: CollectingDispatcher,
     return {slot: text} | extra
 
 
-async def understood_parts(question: Question, text: str, parsed: dict) -> list[dict]:
-    """Each sentence or clause that says something, routed to its section by the NLU.
-
-    The Rasa server has read the parts of the latest message already, in the same turn
-    (`bot/rasa_plugins/answer_parts.py`, in its metadata); only a part it has not read is sent
-    to its NLU from here. A child's or young person's answer is never split: it is kept
+def understood_parts(question: Question, text: str) -> list[dict]:
+    """Each sentence or clause that says something, routed to its column by the columns
+    model (`routing.route`), kept together as one item unless the parts stand apart
+    (`routing.one_meaning`). A child's or young person's answer is never split: it is kept
     whole, in the house the child chose."""
     pieces = [text.strip()] if question.house else answer_parts(text)
-    known = ((parsed.get("metadata") or {}).get(PARTS_KEY) or {}) if parsed else {}
-    try:
-        parses = await asyncio.gather(*(_read(piece, text, parsed, known) for piece in pieces))
-    except NluUnavailable:
-        parses = [{}] * len(pieces)  # unsure: each part stays under the question's section
-    return [route(piece, parse, question).as_json()
-            for piece, parse in zip(pieces, parses, strict=True)]
+    parts = [route(piece, question) for piece in pieces]
+    if len(parts) > 1 and one_meaning(parts):
+        parts = [route(_span(text, pieces), question)]
+    return [part.as_json() for part in parts]
 
 
-async def _read(piece: str, text: str, parsed: dict, known: dict) -> dict:
-    if piece == text.strip():
-        return parsed
-    if isinstance(known.get(piece), dict):
-        return known[piece]
-    return await nlu.parse(piece)
+def _span(text: str, pieces: list[str]) -> str:
+    """The person's exact words from the first piece to the last (pieces are in order)."""
+    start = text.index(pieces[0])
+    end = start
+    for piece in pieces:
+        end = text.index(piece, end) + len(piece)
+    return text[start:end]
 
 
 def _house_from(value: Any, text: str) -> str | None:
@@ -363,8 +357,7 @@ async def _replace_answer(text: str, dispatcher: CollectingDispatcher, tracker: 
         value = stored["value"]
         changed = {k: v for k, v in stored.items() if k != "private"} | {"text": text}
         if stored["kind"] == "item":
-            changed["parts"] = await understood_parts(
-                question_for_key(key), text, tracker.latest_message)
+            changed["parts"] = understood_parts(question_for_key(key), text)
         if stored["kind"] == "scale":
             reading = parse_scale(text)
             if reading.problem:

@@ -1,17 +1,19 @@
-"""Sorting each part of an answer into the map's sections, by the NLU.
+"""Sorting each part of an answer into the map's columns and finer parts.
 
-Pure functions: the NLU's parse of each part comes in, map items go out.
-
+Pure functions: an answer's words and its question come in, map items go out. Two small
+trained models decide (`bot/core/understanding/`): the columns model reads the words
+together with the question's column, the parts model the finer part within a column.
 The question a person was answering is strong evidence of where their words belong
 (people answer the question they were asked), so:
-- an adult's part leaves its question's column only when the NLU is very sure
-  (MOVE_THRESHOLD, measured on held-out answers given to a question of a column:
-  tests/rasa/nlu_eval/routing_threshold.py, results/routing-threshold.md); the item then
-  keeps `moved_from`, the question's column, and the board says so;
+- an adult's part leaves its question's column only when the columns model is sure of
+  another column (its `move_threshold`, chosen by cross-validation so that moves are
+  right at least 85% of the time: results/columns-model.md); the item then keeps
+  `moved_from`, the question's column, and the board says so;
 - a child's or young person's part never leaves the house the child chose; where the
-  NLU is as sure that the words belong elsewhere, the column is only suggested
-  (`suggested_section`), for the worker to apply or not.
-The question's own category stands only where the NLU agrees the words fit its column;
+  model is as sure that the words belong elsewhere, the column is only suggested
+  (`suggested_section`), for the worker to apply or not;
+- an answer is split only where its parts stand apart (`one_meaning`).
+The question's own category stands only where the model agrees the words fit its column;
 where the words do not say clearly enough, the category is left null ("not sorted yet"):
 a blank beats a wrong label.
 """
@@ -22,17 +24,15 @@ from dataclasses import dataclass
 
 from actions.questions import Question
 from bot.core.understanding.categories import suggest_category
+from bot.core.understanding.columns import column_scores, move_threshold
 
 SECTION_OF_INTENT = {"inform_strength": "working_well", "inform_worry": "worries",
                      "inform_need": "needs"}
 HOUSE_OF_SECTION = {"working_well": "good_things", "worries": "worries", "needs": "dreams"}
 SECTION_OF_HOUSE = {house: section for section, house in HOUSE_OF_SECTION.items()}
-# How sure the NLU must be to move an adult's words away from the column of the question
-# they answered (or to suggest another column for a child's). Measured: below it, moves
-# away from the right column outnumber the rare right ones (results/routing-threshold.md).
-MOVE_THRESHOLD = 0.95
-# Older name, still read by the NLU evaluation (tests/rasa/nlu_eval).
-CONFIDENCE_THRESHOLD = MOVE_THRESHOLD
+# How sure the columns model must be of two different columns before an answer is split
+# between them (`one_meaning`): only where the parts clearly stand apart.
+SPLIT_THRESHOLD = 0.95
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,6 @@ class Part:
                 "moved_from": self.moved_from, "suggested_section": self.suggested_section}
 
 
-def section_scores(parse: dict) -> dict[str, float]:
-    """The NLU's confidence for each section, from its intent ranking."""
-    scores = dict.fromkeys(HOUSE_OF_SECTION, 0.0)
-    ranking = parse.get("intent_ranking") or [parse.get("intent") or {}]
-    for intent in ranking:
-        section = SECTION_OF_INTENT.get(intent.get("name"))
-        if section:
-            scores[section] = max(scores[section], float(intent.get("confidence") or 0.0))
-    return scores
-
-
 def own_section(question: Question) -> str:
     """The column of the question itself (a child's question: the column of its house)."""
     own = SECTION_OF_HOUSE[question.house] if question.house else question.section
@@ -70,14 +59,14 @@ def own_section(question: Question) -> str:
     return own
 
 
-def sure_elsewhere(scores: dict[str, float], own: str) -> str | None:
-    """The other column the NLU is very sure of, if any."""
+def sure_elsewhere(scores: dict[str, float], own: str, threshold: float) -> str | None:
+    """The other column the scores are very sure of, if any."""
     best = max(scores, key=lambda name: scores[name])
-    return best if best != own and scores[best] >= MOVE_THRESHOLD else None
+    return best if best != own and scores[best] >= threshold else None
 
 
 def _agrees(scores: dict[str, float], section: str) -> bool:
-    """The NLU reads the words as belonging to this column more than to any other."""
+    """The model reads the words as belonging to this column more than to any other."""
     return scores[section] > 0 and scores[section] == max(scores.values())
 
 
@@ -87,17 +76,30 @@ def _category(text: str, section: str, scores: dict[str, float],
 
     The trained suggestion decides when it is sure (it tells harm from a complicating
     factor, whatever the question asked); the question's own category stands only where
-    the NLU agrees that the words fit the question's column: a near-miss answer that
+    the columns model agrees that the words fit the question's column: a near-miss answer that
     describes harm is never "safety", a dream that reads as a worry is no goal."""
     if not _agrees(scores, section):
         return None
     return suggest_category(section, text) or question_category
 
 
-def route(text: str, parse: dict, question: Question) -> Part:
+def one_meaning(parts: list[Part]) -> bool:
+    """Whether an answer's parts say one thing, to be kept as one item.
+
+    Parts stand alone only where the columns model is very sure (SPLIT_THRESHOLD) that at
+    least two of them belong to different columns ("He's great at football. His dad drinks too
+    much."). Otherwise splitting breaks meaning: on the blind sorting set, 274 of 312 adult
+    answers, each written with one meaning, were cut into items the parts model could not
+    sort ("Not much I can point to yet. Mum is 19 and has no money for the meter")."""
+    sure = {part.section for part in parts if part.confidence >= SPLIT_THRESHOLD}
+    return len(sure) < 2
+
+
+def route(text: str, question: Question) -> Part:
     own = own_section(question)
-    scores = section_scores(parse)
-    elsewhere = sure_elsewhere(scores, own)
+    voice = "child" if question.house else "adult"
+    scores = column_scores(text, own, voice)
+    elsewhere = sure_elsewhere(scores, own, move_threshold(voice))
     if question.house:  # a child's words stay in the house the child chose
         # Dreams are the child's wishes, not the safety goals the adults agree.
         category = (None if question.house == "dreams"

@@ -11,6 +11,7 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import json
 
+from bot.core import sentence_meaning
 from bot.core.security_compare import secrets_match
 from bot.operations.gc_freeze import freeze_startup_objects
 
@@ -32,6 +33,9 @@ def build_app(secret: str) -> Sanic:
 
     @app.after_server_start
     async def freeze(app: Sanic, loop) -> None:
+        # The sorting models read the sentence encoder: load it (and check its weights)
+        # before the first answer, not during it.
+        sentence_meaning.encoder()
         freeze_startup_objects()
 
     return app

@@ -34,7 +34,8 @@ step "rasa data validate --fail-on-warnings"
 step "the learned safeguarding check matches its training data"
 .venv-rasa/bin/python -m bot.core.safeguarding.train --check
 
-step "the finer-parts model matches its training data"
+step "the columns and finer-parts models match their training data"
+.venv-rasa/bin/python -m bot.core.understanding.columns_train --check
 .venv-rasa/bin/python -m bot.core.understanding.parts_train --check
 
 step "actions, Rasa plugins and patches (Rasa environment)"

@@ -185,3 +185,14 @@ def encoder() -> SentenceEncoder:
 def meaning(text: str) -> tuple[float, ...]:
     """The embedding of one text; cached, because a turn reads the same answer more than once."""
     return tuple(float(v) for v in encoder().encode([text])[0])
+
+
+def meanings(texts: list[str], batch: int = 32) -> dict[str, tuple[float, ...]]:
+    """Embeddings of many texts at once (for training): similar lengths batched together."""
+    unique = sorted(set(texts), key=len)
+    found: dict[str, tuple[float, ...]] = {}
+    for start in range(0, len(unique), batch):
+        chunk = unique[start:start + batch]
+        for text, row in zip(chunk, encoder().encode(chunk), strict=True):
+            found[text] = tuple(float(v) for v in row)
+    return found

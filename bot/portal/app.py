@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.config import Settings
 from bot.core.alert_routes import check as check_alert_routes
+from bot.core import sentence_meaning
 from bot.core.safeguarding.detector import load_rules
 from bot.core.settings_checks import check as check_settings
 from bot.operations.gc_freeze import freeze_startup_objects
@@ -92,6 +93,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Sanic:
             RasaClient(url, settings.rasa_timeout_seconds, settings.rasa_channel_secret)
             for url in settings.rasa_servers])
         load_rules()  # compile the safeguarding patterns before the first message
+        # Load the sentence encoder the learned safeguarding check reads (and check its
+        # weights) now: a missing model stops the portal here, not at a family's message.
+        sentence_meaning.encoder()
         app.ctx.alerts = AlertSender(settings, app.ctx.store)
         app.add_task(app.ctx.alerts.run_forever(), name="alerts")
         if settings.purge_every_hours > 0:  # bot/services/retention.py

@@ -18,7 +18,6 @@ from sanic.response import JSONResponse, json
 
 from bot.core.alert_routes import first
 from bot.core.safeguarding.assess import IMMEDIATE, LOW_SAFETY_SCORE
-from bot.core.understanding.splitting import WHOLE_KEY
 from bot.core.vocabulary import is_child
 from bot.portal import easy_read, other_language, portal_steps, safeguarding
 from bot.portal.conversation_locks import LockBusy
@@ -226,10 +225,8 @@ async def _ask_rasa(app, respondent, text: str) -> list[dict] | None:
     rasa_text = START_PAYLOAD if first_turn else text_for_rasa(text)
     turn = await app.ctx.store.person_turns(respondent.id)
     try:
-        # A child's answers are never split: Rasa need not read their parts.
-        whole = {WHOLE_KEY: True} if is_child(respondent.role) else {}
         messages = await app.ctx.rasa.send(respondent.conversation_id, rasa_text,
-                                           {"text": text, "turn": turn, **whole})
+                                           {"text": text, "turn": turn})
     except RasaUnavailable:
         return None
     if not messages:

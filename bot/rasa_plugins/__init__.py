@@ -3,8 +3,7 @@
 
 Only what Rasa supports as a plug-in lives here:
 
-- `secure_rest.SecureRestInput`, the `mapbot` channel (credentials.yml), with
-  `answer_parts`, which reads an answer's parts in the channel's turn;
+- `secure_rest.SecureRestInput`, the `mapbot` channel (credentials.yml);
 - `tracker_store.CachedSQLTrackerStore`, the tracker store (endpoints.yml, and the
   endpoints files bot/operations/stack.py writes).
 

@@ -46,7 +46,6 @@ from bot import rasa_patches
 from bot.config import HTTP_KEEPALIVE_SECONDS, Settings, turns_at_once
 from bot.operations.gc_freeze import freeze_startup_objects
 from bot.rasa_plugins import nlu_tokens
-from bot.rasa_plugins.answer_parts import read_parts
 from bot.rasa_plugins.conversation_lock import conversation_lock
 
 logger = logging.getLogger(__name__)
@@ -254,7 +253,6 @@ class SecureRestInput(RestInput):
                 with _one_turn(agent, sender_id):
                     replayed = await self._replay(agent, sender_id, text, turn, collector)
                     if not replayed:
-                        metadata = await read_parts(agent, metadata, text)
                         await agent.processor.handle_message(UserMessage(
                             text, collector, sender_id, input_channel=self.name(),
                             metadata=metadata))

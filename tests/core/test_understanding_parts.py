@@ -130,15 +130,11 @@ def test_near_miss_answers_are_sorted_by_their_words_not_filed_as_safety() -> No
     from actions.questions import QUESTIONS  # the action server's questions (no Rasa needed)
     from actions.routing import route
 
-    def read_as(intent: str, confidence: float) -> dict:
-        return {"intent": {"name": intent, "confidence": confidence},
-                "intent_ranking": [{"name": intent, "confidence": confidence}]}
-
-    # Harm told in answer to the near-miss question, read as a worry (not surely enough
-    # to move it): it stays in the question's column, but never as "safety".
-    harm = route("he hit her that night and she had a black eye", read_as("inform_worry", 0.9),
-                 QUESTIONS["near_miss"])
-    assert (harm.section, harm.category) == ("working_well", None)
+    # Harm told in answer to the near-miss question: moved to the worries as harm, or,
+    # where the columns model is not sure enough to move it, left unsorted; never "safety".
+    harm = route("he hit her that night and she had a black eye", QUESTIONS["near_miss"])
+    assert harm.category != "safety"
+    assert (harm.section, harm.category) in (("worries", "harm"), ("working_well", None))
     assert suggest_category("working_well", "I just kept going, I'm a strong person") != "safety"
     assert suggest_category(
         "working_well", "the night he came home drunk I took the kids to my mum's") == "safety"

@@ -263,11 +263,3 @@ async def test_control_characters_are_dropped_but_words_kept(portal, invitation,
     assert fake_rasa.sent[-1]["message"] == "Nan helps me  🙂"
 
 
-@pytest.mark.parametrize("role", ["child", "young_person"])
-async def test_a_childs_message_is_marked_to_be_kept_whole(portal, alice, case, fake_rasa,
-                                                           role):
-    """Their answers are never split (issue 18), so Rasa reads no parts of them."""
-    child = await portal.invite(alice, case["id"], role, "Tia")
-    _, response = await portal.client.post(chat_url(child), json={"text": "hi"})
-    assert response.status == 200
-    assert fake_rasa.sent[-1]["metadata"] == {"text": "hi", "turn": 0, "whole_answer": True}

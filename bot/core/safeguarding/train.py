@@ -22,7 +22,7 @@ Settings chosen by random 5-fold cross-validation on the training data alone:
 - `threshold`: the learned check flags as surely as a rule from this score; at most
   3% of the safe training messages reach it in the left-out folds;
 - `threshold_possible`: flagged for the worker to read, without interrupting; at most
-  12% of the safe training messages reach it;
+  16% of the safe training messages reach it;
 - `threshold_possible_urgent`: between the thresholds, a reading of danger now brings the
   help and the alerts only from this score (at most 8% of the safe messages reach it);
   below it, a flag for the worker to read, with no word to the person;
@@ -39,7 +39,8 @@ import json
 import sys
 from pathlib import Path
 
-from bot.core.safeguarding.learned import LABELS, MODEL_PATH, features
+from bot.core import sentence_meaning
+from bot.core.safeguarding.learned import LABELS, MODEL_PATH, features, meaning_text
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
@@ -50,8 +51,12 @@ CORPORA = ROOT / "tests" / "data" / "safeguarding"
 DEVELOPMENT_SETS = [CORPORA / f"heldout-{n}" / "messages.jsonl" for n in (1, 2, 3, 4)]
 SURE_FALSE_FLAGS = 0.03
 # 0.12, not 0.08: chosen on blind set 2 once it became development data, with a model
-# that had not seen it (recall 197 -> 200 of 210, no more false flags): results/.
-POSSIBLE_FALSE_FLAGS = 0.12
+# that had not seen it (recall 197 -> 200 of 210, no more false flags): results/. Then
+# 0.16 once the sentence encoder joined the features (6 December 2026), chosen on set 4
+# (development data) with a model trained without it: 0.12 found 222 of its 225 harm
+# messages, 0.16 found 223, 0.20 found 224 but flagged 37 of the 537 must-not messages
+# (the regression corpus allows 5%); a possible flag only asks the worker to read it.
+POSSIBLE_FALSE_FLAGS = 0.16
 # ...but an unsure reading of danger now interrupts the person with the crisis help only
 # from the old 8% threshold: at 12%, "his dad keeps missing contact and he gets upset"
 # was met with the help reply (an end-to-end test found it).
@@ -109,12 +114,29 @@ def training_rows() -> tuple[list[str], list[str], list[str], str]:
     return texts, labels, sources, digest.hexdigest()
 
 
+_MEANINGS: dict[str, tuple[float, ...]] = {}
+
+
+def _features(text: str) -> dict[str, float]:
+    """`features`, with the sentence encoder run once per text for the whole training."""
+    key = meaning_text(text)
+    if key not in _MEANINGS:
+        _MEANINGS.update(sentence_meaning.meanings([key]))
+    return features(text, _MEANINGS[key])
+
+
+def encode_all(texts: list[str]) -> None:
+    """Run the encoder over every training text in batches (minutes, not an hour)."""
+    keys = [meaning_text(text) for text in texts]
+    _MEANINGS.update(sentence_meaning.meanings([k for k in keys if k not in _MEANINGS]))
+
+
 def _fit(texts: list[str], labels: list[str]):
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vectoriser = DictVectorizer()
-    matrix = vectoriser.fit_transform([features(text) for text in texts])
+    matrix = vectoriser.fit_transform([_features(text) for text in texts])
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000,
                                random_state=SEED)
     model.fit(matrix, labels)
@@ -122,7 +144,7 @@ def _fit(texts: list[str], labels: list[str]):
 
 
 def _harm_scores(vectoriser, model, texts: list[str]) -> list[float]:
-    probabilities = model.predict_proba(vectoriser.transform([features(t) for t in texts]))
+    probabilities = model.predict_proba(vectoriser.transform([_features(t) for t in texts]))
     none = list(model.classes_).index("none")
     return [1.0 - row[none] for row in probabilities]
 
@@ -141,7 +163,7 @@ def cross_validated(texts: list[str], labels: list[str],
                                  [labels[i] for i in train_rows])
         order = [list(model.classes_).index(label) for label in LABELS]
         found = model.predict_proba(vectoriser.transform(
-            [features(texts[i]) for i in test_rows]))
+            [_features(texts[i]) for i in test_rows]))
         for index, row in zip(test_rows, found, strict=True):
             none, concern, immediate = (float(row[k]) for k in order)  # LABELS' order
             scores[index] = (none, concern, immediate)
@@ -189,6 +211,7 @@ def _share(rows: list, test) -> float:
 
 def train() -> dict:
     texts, labels, digest = training_data()
+    encode_all(texts)
     settings = choose_settings(texts, labels)
     vectoriser, model = _fit(texts, labels)
     order = [list(model.classes_).index(label) for label in LABELS]

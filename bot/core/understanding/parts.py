@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.core import sentence_meaning
+
 MODEL_PATH = Path(__file__).with_name("parts_model.json")
 # The finer parts of each column, in the order the map shows them.
 PARTS_OF_SECTION: Mapping[str, tuple[str, ...]] = {
@@ -31,6 +33,8 @@ PARTS_OF_SECTION: Mapping[str, tuple[str, ...]] = {
     "needs": ("goal", "next_step"),
 }
 CHAR_SIZES = (3, 4, 5)
+# The sentence encoder's numbers (unit length) beside the grams (unit length).
+MEANING_SHARE = 1.0
 _APOSTROPHES = re.compile(r"['\u2019`]")
 _WORDS = re.compile(r"[a-z0-9]+")
 
@@ -40,11 +44,13 @@ def words_of(text: str) -> list[str]:
     return _WORDS.findall(_APOSTROPHES.sub("", text.lower()))
 
 
-def features(text: str) -> dict[str, float]:
-    """Word 1-2 grams and in-word character 3-5 grams, log-scaled and L2-normalised.
+def features(text: str, meaning: tuple[float, ...] | None = None) -> dict[str, float]:
+    """Word 1-2 grams and in-word character 3-5 grams, log-scaled and L2-normalised, and
+    what the text means (`sentence_meaning`, scaled to MEANING_SHARE).
 
     Character grams let fresh spellings ("drinkin", "appointmnts") share features with
-    the words the model was trained on."""
+    the words the model was trained on; the sentence encoder lets fresh wording of the
+    same meaning ("I keep him upstairs and ring the police") share it."""
     words = words_of(text)
     counts: Counter[str] = Counter()
     counts.update(f"w:{word}" for word in words)
@@ -55,7 +61,11 @@ def features(text: str) -> dict[str, float]:
             counts.update(f"c:{padded[i:i + size]}" for i in range(len(padded) - size + 1))
     scaled = {name: 1.0 + math.log(count) for name, count in counts.items()}
     norm = math.sqrt(sum(value * value for value in scaled.values())) or 1.0
-    return {name: value / norm for name, value in scaled.items()}
+    found = {name: value / norm for name, value in scaled.items()}
+    if MEANING_SHARE:
+        vector = meaning if meaning is not None else sentence_meaning.meaning(text)
+        found.update({f"e:{i}": MEANING_SHARE * v for i, v in enumerate(vector)})
+    return found
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from the practice brief's definitions (`training/README.md`). Each column gets i
 model over its own parts: worries (harm, danger, complicating), working_well (strength,
 safety), needs (goal, next_step).
 
-Settings are chosen by 5-fold cross-validation on the training data alone:
+Settings are chosen by cross-validation on the training data alone, with folds grouped by
+writer (the hand-written lines, each `answers-adults*.jsonl`, sorting set 1):
 - `C`, the regularisation, from a short list: the best cross-validated accuracy;
 - `thresholds`: a part is given only when its probability reaches its threshold. Chosen as high as
   it can be while at most TARGET_UNSORTED of the training examples are left unsorted in
@@ -28,14 +29,22 @@ import json
 import sys
 from pathlib import Path
 
+from bot.core import sentence_meaning
 from bot.core.understanding.parts import MODEL_PATH, PARTS_OF_SECTION, features
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 TRAINING = HERE / "training"
+ANSWERS = "answers-adults*.jsonl"  # in TRAINING
+# Blind sorting set 1 became development data once scored (its README); set 2 measures
+# and is never read here.
+DEVELOPMENT_SET = ROOT / "tests" / "data" / "sorting" / "heldout-1" / "answers.jsonl"
+# The blind sets' and answer files' names for the parts -> the map's category names.
+PART_NAMES = {"past_harm": "harm", "future_danger": "danger", "complicating": "complicating",
+              "strength": "strength", "existing_safety": "safety", "safety_goal": "goal",
+              "next_step": "next_step"}
 REPORT = ROOT / "results" / "parts-model.md"
 SEED = 11
-FOLDS = 5
 C_CHOICES = (1.0, 4.0, 16.0, 64.0)
 TARGET_UNSORTED = 0.08
 WANTED_RIGHT = 0.90  # the issue's bar: parts right among those given
@@ -53,7 +62,7 @@ MIN_WEIGHT = 1e-3
 # one, words that say nothing stay unsorted.
 FIT_INTERCEPT = {"worries": False, "working_well": True, "needs": False}
 # Changing a setting makes the saved model out of date, like changing the data.
-SETTINGS = (f"seed={SEED} folds={FOLDS} C={C_CHOICES} unsorted={TARGET_UNSORTED} "
+SETTINGS = (f"seed={SEED} folds=by-writer C={C_CHOICES} unsorted={TARGET_UNSORTED} "
             f"cap={UNSORTED_CAP} guarded={sorted(GUARDED.items())} breaks={RULE_BREAKS} "
             f"intercept={sorted(FIT_INTERCEPT.items())}")
 
@@ -63,20 +72,57 @@ def examples_of(part: str) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
+# Which writer each training text came from: folds are grouped by writer, so that the
+# thresholds are chosen on wording the model has not seen from that writer (random folds
+# left near-copies on both sides and chose thresholds that fresh wording rarely reached).
+SOURCE_OF: dict[str, str] = {}
+
+
+def labelled_answers(digest) -> list[tuple[str, str]]:
+    """(text, part) of whole adult answers: `training/answers-adults*.jsonl` (written for
+    training from the brief) and blind sorting set 1's answers both labellers agree on
+    (development data since its blind scoring)."""
+    found: list[tuple[str, str]] = []
+    for path in sorted(TRAINING.glob(ANSWERS)):
+        digest.update(path.read_bytes())
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            found.append((row["text"], PART_NAMES[row["part"]]))
+            SOURCE_OF[row["text"]] = path.name
+    digest.update(DEVELOPMENT_SET.read_bytes())
+    for line in DEVELOPMENT_SET.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["voice"] == "adult" and row["labeller_a"] == row["labeller_b"]:
+            found.append((row["text"], PART_NAMES[row["labeller_a"]["part"]]))
+            SOURCE_OF[row["text"]] = "heldout-1"
+    return found
+
+
 def training_data() -> tuple[dict[str, tuple[list[str], list[str]]], str]:
     """Per section (texts, parts), and a digest of the files and settings."""
     digest = hashlib.sha256(SETTINGS.encode())
     data: dict[str, tuple[list[str], list[str]]] = {}
+    answers = labelled_answers(digest)
     for section, parts in PARTS_OF_SECTION.items():
         texts: list[str] = []
         labels: list[str] = []
         for part in parts:
             digest.update(part.encode() + (TRAINING / f"{part}.txt").read_bytes())
-            found = examples_of(part)
+            found = examples_of(part) + [text for text, label in answers if label == part]
             texts += found
             labels += [part] * len(found)
         data[section] = (texts, labels)
     return data, digest.hexdigest()
+
+
+_MEANINGS: dict[str, tuple[float, ...]] = {}
+
+
+def _features(text: str) -> dict[str, float]:
+    """`features`, with the sentence encoder run once per text for the whole training."""
+    if text not in _MEANINGS:
+        _MEANINGS.update(sentence_meaning.meanings([text]))
+    return features(text, _MEANINGS[text])
 
 
 def _fit(texts: list[str], labels: list[str], c: float, intercept: bool):
@@ -84,7 +130,7 @@ def _fit(texts: list[str], labels: list[str], c: float, intercept: bool):
     from sklearn.linear_model import LogisticRegression
 
     vectoriser = DictVectorizer()
-    matrix = vectoriser.fit_transform([features(text) for text in texts])
+    matrix = vectoriser.fit_transform([_features(text) for text in texts])
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000,
                                fit_intercept=intercept, random_state=SEED)
     model.fit(matrix, labels)
@@ -94,15 +140,16 @@ def _fit(texts: list[str], labels: list[str], c: float, intercept: bool):
 def cross_validated(texts: list[str], labels: list[str], parts: tuple[str, ...],
                     c: float, intercept: bool) -> list[dict[str, float]]:
     """Each example's probabilities from a model that never saw it."""
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import GroupKFold
 
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    groups = [SOURCE_OF.get(text, "hand-written") for text in texts]
+    folds = GroupKFold(n_splits=len(set(groups)))
     found: list[dict[str, float]] = [{} for _ in texts]
-    for train_rows, test_rows in folds.split(texts, labels):
+    for train_rows, test_rows in folds.split(texts, labels, groups):
         vectoriser, model = _fit([texts[i] for i in train_rows],
                                  [labels[i] for i in train_rows], c, intercept)
         rows = model.predict_proba(vectoriser.transform(
-            [features(texts[i]) for i in test_rows]))
+            [_features(texts[i]) for i in test_rows]))
         for index, row in zip(test_rows, rows, strict=True):
             found[index] = {part: float(row[list(model.classes_).index(part)])
                             for part in parts}
@@ -195,6 +242,8 @@ def train_section(section: str, texts: list[str], labels: list[str]) -> dict:
 
 def train() -> dict:
     data, digest = training_data()
+    every = [text for texts, _ in data.values() for text in texts]
+    _MEANINGS.update(sentence_meaning.meanings(every))
     sections = {section: train_section(section, *data[section])
                 for section in PARTS_OF_SECTION}
     return {"trained_on": digest, "sections": sections}
@@ -202,8 +251,8 @@ def train() -> dict:
 
 def report(model: dict) -> str:
     lines = ["# The finer-parts model: cross-validated figures", "",
-             "Written by `python -m bot.core.understanding.parts_train` (5-fold "
-             "cross-validation on `bot/core/understanding/training/` alone, the data the "
+             "Written by `python -m bot.core.understanding.parts_train` (cross-"
+             "validation by writer on its training data alone, the data the "
              "model is trained on: these are figures on the developers' own wording, an "
              "upper bound for fresh wording, not a blind score).", "",
              f"Bar (issue 18): at least {WANTED_RIGHT:.0%} right among the parts given, at "

@@ -291,14 +291,6 @@ def split_answer(text: str) -> list[str]:
     return [text[a:b] for a, b in spans]
 
 
-# Where the Rasa server puts its reading of each part into the message metadata
-# (bot/rasa_plugins/answer_parts.py), for the action that stores the answer.
-PARTS_KEY = "parts_read"
-# Set by the portal for a child's or young person's message: their answers are never
-# split, so there are no parts to read.
-WHOLE_KEY = "whole_answer"
-
-
 def answer_parts(text: str) -> list[str]:
     """The parts of an answer that say something (non-answers such as "dunno" left out),
     each routed on its own; the whole answer when no part is left."""

@@ -1,9 +1,11 @@
-"""Scores on the blind sorting set (tests/data/sorting/heldout-1/): how MapBot sorts answers
+"""Scores on the blind sorting set (tests/data/sorting/heldout-2/): how MapBot sorts answers
 it never trained on, with the code the product runs (actions.forms.understood_parts: the
 split, the NLU, the routing threshold, the finer-parts model, the children's rules).
 
     .venv-rasa/bin/python -m tests.rasa.nlu_eval.sorting_heldout   # make sorting-report
     # (needs models/mapbot.tar.gz; writes results/sorting-heldout.md)
+    .venv-rasa/bin/python -m tests.rasa.nlu_eval.sorting_heldout --set 1 --out /tmp/set1.md
+    # a development set (set 1 since its blind scoring), for work in progress
 
 Only answers on which both labellers agree are scored (adults: column and part; children:
 column). Never tune on this set: once read, it becomes development data and a new blind
@@ -12,6 +14,7 @@ set is written.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -24,7 +27,7 @@ from actions.forms import understood_parts
 from actions.questions import QUESTIONS
 
 ROOT = Path(__file__).resolve().parents[3]
-HELDOUT = ROOT / "tests" / "data" / "sorting" / "heldout-1" / "answers.jsonl"
+BLIND_SET = 2  # the set that measures; earlier sets are development data (their READMEs)
 MODEL = Path(os.environ.get("MAPBOT_EVAL_MODEL", ROOT / "models" / "mapbot.tar.gz"))
 REPORT = ROOT / "results" / "sorting-heldout.md"
 # The labellers' words for the finer parts -> MapBot's categories (bot/core/draft_map.py).
@@ -46,9 +49,13 @@ class Row:
     part: str | None  # agreed finer part (adults only)
 
 
-def load() -> tuple[list[Row], dict]:
+def answers_file(number: int) -> Path:
+    return ROOT / "tests" / "data" / "sorting" / f"heldout-{number}" / "answers.jsonl"
+
+
+def load(number: int = BLIND_SET) -> tuple[list[Row], dict]:
     rows, agreement = [], Counter()
-    for line in HELDOUT.read_text(encoding="utf-8").splitlines():
+    for line in answers_file(number).read_text(encoding="utf-8").splitlines():
         raw = json.loads(line)
         a, b = raw["labeller_a"], raw["labeller_b"]
         voice = raw["voice"]
@@ -137,7 +144,7 @@ def pct(done: int, of: int) -> str:
 
 
 def report(agreement: dict, adults: dict, children: dict,
-           parts: dict[str, list[dict]]) -> str:
+           parts: dict[str, list[dict]], number: int = BLIND_SET) -> str:
     def shown(row: Row) -> str:
         got = "; ".join(f"{p['section']}/{p['category'] or 'not sorted'}"
                         + (f" (suggests {p['suggested_section']})"
@@ -147,10 +154,11 @@ def report(agreement: dict, adults: dict, children: dict,
         return f"- `{row.id}` ({row.question_key}) {row.text!r}: labelled {want}; got {got}"
 
     lines = [
-        "# Sorting on the blind set", "",
+        f"# Sorting on {'the blind' if number == BLIND_SET else 'development'} set {number}",
+        "",
         "Made by `make sorting-report` (`python -m tests.rasa.nlu_eval.sorting_heldout`) "
-        "from `tests/data/sorting/heldout-1/`; how it was written and labelled, blind, is "
-        "in its README. Each answer goes through the code the product runs "
+        f"from `tests/data/sorting/heldout-{number}/`; how it was written and labelled, "
+        "blind, is in its README. Each answer goes through the code the product runs "
         "(`actions.forms.understood_parts`: split, NLU, routing threshold, finer parts, "
         "children's rules). Only answers both labellers agree on are scored.", "",
         f"Agreement: adults, column {agreement.get(('adult', 'column'), 0)}/"
@@ -181,12 +189,20 @@ def report(agreement: dict, adults: dict, children: dict,
     return "\n".join(lines)
 
 
-def main() -> int:
-    rows, agreement = load()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=int, default=BLIND_SET, dest="number")
+    parser.add_argument("--out", type=Path, default=REPORT)
+    args = parser.parse_args(argv)
+    if args.number != BLIND_SET and args.out == REPORT:
+        parser.error("a development set's figures go elsewhere (--out): the report is the "
+                     "blind set's")
+    rows, agreement = load(args.number)
     parts = asyncio.run(sort_all(rows))
-    text = report(agreement, adult_figures(rows, parts), child_figures(rows, parts), parts)
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(text, encoding="utf-8")
+    text = report(agreement, adult_figures(rows, parts), child_figures(rows, parts), parts,
+                  args.number)
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
     print(text.split("## Adults: column misses")[0])
     return 0
 
