@@ -119,9 +119,6 @@ class Settings:
     # Rasa -> action server, and action server -> portal's internal endpoint.
     action_secret: str = field(default="", repr=False)
     internal_secret: str = field(default="", repr=False)
-    # Signs the one-minute tokens the action server shows to read with Rasa's NLU
-    # (bot/rasa_plugins/nlu_tokens.py); Rasa's own HTTP API is off.
-    rasa_jwt_secret: str = field(default="", repr=False)
     # Portal -> Rasa's mapbot channel (bot/rasa_plugins/secure_rest.py).
     rasa_channel_secret: str = field(default="", repr=False)
     model_dir: str = str(ROOT / "models")
@@ -304,7 +301,6 @@ def _settings() -> Settings:
         internal_networks=_env("MAPBOT_INTERNAL_NETWORKS", ""),
         action_secret=_env("MAPBOT_ACTION_SECRET", ""),
         internal_secret=_env("MAPBOT_INTERNAL_SECRET", ""),
-        rasa_jwt_secret=_env("MAPBOT_RASA_JWT_SECRET", ""),
         rasa_channel_secret=_env("MAPBOT_RASA_CHANNEL_SECRET", ""),
         model_dir=_env("MAPBOT_MODEL_DIR", Settings.model_dir),
         invitation_days=_env_int("MAPBOT_INVITATION_DAYS", Settings.invitation_days),

@@ -75,8 +75,7 @@ def hidden_paths(prefix: str) -> list[str]:
             if any(path == hidden or path.startswith(hidden + "/") for hidden in HIDDEN)]
 
 
-SECRETS = ("MAPBOT_ACTION_SECRET", "MAPBOT_INTERNAL_SECRET", "MAPBOT_RASA_CHANNEL_SECRET",
-           "MAPBOT_RASA_JWT_SECRET")
+SECRETS = ("MAPBOT_ACTION_SECRET", "MAPBOT_INTERNAL_SECRET", "MAPBOT_RASA_CHANNEL_SECRET")
 
 
 def start(kind: str, number: int) -> NoReturn:

@@ -62,7 +62,6 @@ def with_secrets(settings: Settings) -> Settings:
         settings,
         action_secret=settings.action_secret or secrets.token_urlsafe(32),
         internal_secret=settings.internal_secret or secrets.token_urlsafe(32),
-        rasa_jwt_secret=settings.rasa_jwt_secret or secrets.token_urlsafe(32),
         rasa_channel_secret=settings.rasa_channel_secret or secrets.token_urlsafe(32),
     )
 
@@ -166,7 +165,6 @@ def service_env(settings: Settings) -> dict[str, str]:
         "MAPBOT_PORTAL_INTERNAL_URL": settings.internal_url,
         "MAPBOT_ACTION_SECRET": settings.action_secret,
         "MAPBOT_INTERNAL_SECRET": settings.internal_secret,
-        "MAPBOT_RASA_JWT_SECRET": settings.rasa_jwt_secret,
         "MAPBOT_RASA_CHANNEL_SECRET": settings.rasa_channel_secret,
         "MAPBOT_MODEL_DIR": str(model_dir(settings)),
         # Safeguarding alerts: where they go, by the clock (bot/core/alert_routes.py).
@@ -282,7 +280,7 @@ QUIET_RASA = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
 # The portal keeps MAPBOT_TRACKER_DATABASE_URL: its scheduled purge deletes Rasa's copy of
 # the conversations it purges. Rasa's lock store (MAPBOT_REDIS_URL) is not the portal's:
 # the portals share their limits and locks through MAPBOT_PORTAL_REDIS_URL.
-NOT_FOR_THE_PORTAL = ("MAPBOT_ACTION_SECRET", "MAPBOT_RASA_JWT_SECRET", "MAPBOT_REDIS_URL")
+NOT_FOR_THE_PORTAL = ("MAPBOT_ACTION_SECRET", "MAPBOT_REDIS_URL")
 ONLY_FOR_RASA = ("MAPBOT_TRACKER_URL", "MAPBOT_TRACKER_DIALECT", "MAPBOT_REDIS_PASSWORD",
                  "SQL_POOL_SIZE", "SQL_MAX_OVERFLOW", "TICKET_LOCK_LIFETIME")
 
@@ -311,7 +309,6 @@ def rasa_env(settings: Settings, instance: RasaInstance) -> dict[str, str]:
         name: everything[name] for name in ONLY_FOR_RASA if name in everything}
     return env | {
         "MAPBOT_RASA_CHANNEL_SECRET": settings.rasa_channel_secret,  # the portal's calls
-        "MAPBOT_RASA_JWT_SECRET": settings.rasa_jwt_secret,  # the action server's reads
         "MAPBOT_ACTION_SECRET": settings.action_secret,  # sent with each action call
         "MAPBOT_ACTION_PORT": str(instance.action_port),
         "MAPBOT_RASA_TURNS_AT_ONCE": str(settings.rasa_turns_at_once),
@@ -320,12 +317,10 @@ def rasa_env(settings: Settings, instance: RasaInstance) -> dict[str, str]:
 
 
 def actions_env(settings: Settings, instance: RasaInstance) -> dict[str, str]:
-    """What one action server reads (actions/server.py, nlu.py, portal.py)."""
+    """What one action server reads (actions/server.py, portal.py)."""
     return machine_env() | {
         "MAPBOT_ACTION_SECRET": settings.action_secret,  # Rasa's calls
         "MAPBOT_ACTION_PORT": str(instance.action_port),
-        "MAPBOT_RASA_URL": instance.url,
-        "MAPBOT_RASA_JWT_SECRET": settings.rasa_jwt_secret,  # signs its NLU reads
         "MAPBOT_PORTAL_INTERNAL_URL": settings.internal_url,
         "MAPBOT_INTERNAL_SECRET": settings.internal_secret,  # the portal's internal endpoint
     }

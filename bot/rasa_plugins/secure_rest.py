@@ -4,9 +4,9 @@ Listed in `credentials.yml` instead of `rest`, it serves `/webhooks/mapbot/` and
 
 - refuses every call without `Authorization: Bearer <MAPBOT_RASA_CHANNEL_SECRET>` with a
   bare 401 that says nothing about the request;
-- reads one text with the NLU for the action server (`POST /webhooks/mapbot/parse`, a
-  fresh token signed with MAPBOT_RASA_JWT_SECRET, nlu_tokens.py): Rasa's own HTTP API,
-  which would open every tracker and the model to such a token, stays off;
+- has no route that reads a text with the NLU for another service (the action server
+  sorts answers itself, bot/core/understanding/), and Rasa's own HTTP API, which would
+  open every tracker and the model, stays off (bot/rasa_patches/run_rasa.py);
 - answers 503 before touching the conversation when this server cannot run a whole
   turn (model not loaded, or its action server down), so the portal may safely send
   the message to another Rasa server instead;
@@ -45,7 +45,6 @@ from sanic.response import HTTPResponse
 from bot import rasa_patches
 from bot.config import HTTP_KEEPALIVE_SECONDS, Settings, turns_at_once
 from bot.operations.gc_freeze import freeze_startup_objects
-from bot.rasa_plugins import nlu_tokens
 from bot.rasa_plugins.conversation_lock import conversation_lock
 
 logger = logging.getLogger(__name__)
@@ -105,23 +104,17 @@ class SecureRestInput(RestInput):
                 "or, with MAPBOT_RASA_PATCHES=off, deliberately skips MapBot's Rasa "
                 "patches.")
         credentials = credentials or {}
-        nlu_secret = str(credentials.get("nlu_secret") or "")
-        if len(nlu_secret) < MIN_SECRET_CHARS:
-            raise ValueError("MAPBOT_RASA_JWT_SECRET is missing or too short: the mapbot "
-                             "channel refuses to run without it.")
         return cls(str(credentials.get("secret") or ""),
                    credentials.get("action_health_url") or None,
-                   turns_at_once(credentials.get("turns_at_once")), nlu_secret)
+                   turns_at_once(credentials.get("turns_at_once")))
 
     def __init__(self, secret: str, action_health_url: str | None = None,
-                 most_turns: int = Settings.rasa_turns_at_once, nlu_secret: str = "") -> None:
+                 most_turns: int = Settings.rasa_turns_at_once) -> None:
         if len(secret) < MIN_SECRET_CHARS:
             # An empty or short secret would let any local process talk to Rasa.
             raise ValueError("MAPBOT_RASA_CHANNEL_SECRET is missing or too short: the "
                              "mapbot channel refuses to run without it.")
         self.secret = secret
-        # Empty (tests of the turns only): the /parse route refuses every call.
-        self.nlu_secret = nlu_secret
         self.action_health_url = action_health_url
         self._session: aiohttp.ClientSession | None = None
         # asyncio's semaphore wakes its waiters in the order they came (Python >= 3.10.9).
@@ -132,10 +125,6 @@ class SecureRestInput(RestInput):
     def _allowed(self, request: Request) -> bool:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         return scheme.lower() == "bearer" and _secret_matches(given.strip(), self.secret)
-
-    def _nlu_allowed(self, request: Request) -> bool:
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and nlu_tokens.valid(given.strip(), self.nlu_secret)
 
     async def _actions_up(self) -> bool:
         if not self.action_health_url:
@@ -219,25 +208,6 @@ class SecureRestInput(RestInput):
                 return _unavailable(*down)  # nothing was done: another server may try
             async with self._turns:
                 return await self._take_turn(request, sender_id, text, turn, metadata)
-
-        @channel.route("/parse", methods=["POST"])
-        async def parse(request: Request) -> HTTPResponse:
-            # Not queued with the turns: the action server asks from inside a turn, which
-            # holds its place meanwhile; waiting for a free place could wait forever.
-            if not self._nlu_allowed(request):
-                return _refused()
-            text = _json_body(request).get("text")
-            if not isinstance(text, str):
-                return response.json({"error": "Bad request."}, status=400)
-            agent = getattr(request.app.ctx, "agent", None)
-            if agent is None or not agent.is_ready():
-                return _unavailable("rasa")
-            try:
-                return response.json(await agent.parse_message(text))
-            except Exception as error:  # noqa: BLE001 - never echo the text
-                logger.error("mapbot channel: a text could not be read (%s)",
-                             type(error).__name__)
-                return response.json({"error": "The text could not be read."}, status=500)
 
         return channel
 

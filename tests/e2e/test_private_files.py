@@ -10,7 +10,7 @@ from bot.operations.private_files import sqlite_files
 from bot.operations.stack import Stack
 from tests.e2e.conftest import Worker
 
-SECRETS = ("action_secret", "internal_secret", "rasa_channel_secret", "rasa_jwt_secret")
+SECRETS = ("action_secret", "internal_secret", "rasa_channel_secret")
 
 
 def test_logs_hold_no_link_or_secret_and_every_file_is_private(stack: Stack,

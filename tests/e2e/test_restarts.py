@@ -193,7 +193,6 @@ def private_database(tmp_path_factory) -> Iterator[tuple[Stack, PrivatePostgres]
         tracker_database_url=f"sqlite:///{folder / 'trackers.db'}",
         rasa_url=f"http://127.0.0.1:{free_port()}", action_port=free_port(),
         action_secret=secrets.token_urlsafe(32), internal_secret=secrets.token_urlsafe(32),
-        rasa_jwt_secret=secrets.token_urlsafe(32),
         rasa_channel_secret=secrets.token_urlsafe(32))
     logs = ROOT / "tests" / "artifacts" / "logs" / f"dbgone-{os.getpid()}"  # one per run
     services = Stack(settings, logs)

@@ -86,7 +86,6 @@ def _scaled_stack(urls: list[str]) -> Iterator[Stack]:
         rasa_urls=f"http://127.0.0.1:{free_port()},http://127.0.0.1:{free_port()}",
         action_port=_two_free_ports(), redis_url=REDIS,
         action_secret=secrets.token_urlsafe(32), internal_secret=secrets.token_urlsafe(32),
-        rasa_jwt_secret=secrets.token_urlsafe(32),
         rasa_channel_secret=secrets.token_urlsafe(32))
     logs = ROOT / "tests" / "artifacts" / "logs" / f"scale-{os.getpid()}"
     train(settings, log=logs / "train.log")

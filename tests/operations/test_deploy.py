@@ -156,7 +156,7 @@ def command_line(process: subprocess.Popen) -> str:
 
 
 def jwt(secret: str) -> str:
-    """An HS256 token, as the action server signs them for Rasa's HTTP API."""
+    """An HS256 admin token, as Rasa's HTTP API would take one (`--jwt-secret`)."""
     def part(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -168,11 +168,11 @@ def jwt(secret: str) -> str:
 
 def test_start_refuses_to_make_up_secrets(tmp_path) -> None:
     env = service_env(tmp_path)
-    del env["MAPBOT_RASA_JWT_SECRET"]
+    del env["MAPBOT_RASA_CHANNEL_SECRET"]
     result = subprocess.run([MAPBOT, "start", "rasa", "1"], env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode != 0
-    assert "Not set in the environment file: MAPBOT_RASA_JWT_SECRET." in result.stderr
+    assert "Not set in the environment file: MAPBOT_RASA_CHANNEL_SECRET." in result.stderr
 
 
 def test_start_knows_only_the_rasa_servers_configured(tmp_path) -> None:
@@ -192,11 +192,16 @@ def test_start_becomes_the_rasa_server_with_its_secrets_off_the_command_line(
     wait_for(f"http://127.0.0.1:{action_port}/health", actions, tmp_path / "actions.log", 120)
     assert wait_for(f"http://127.0.0.1:{rasa_port}/", rasa, tmp_path / "rasa.log",
                     400).status_code == 200
-    # Rasa's HTTP API is off (bot/rasa_patches/run_rasa.py), even for a signed token.
-    token = jwt(env["MAPBOT_RASA_JWT_SECRET"])
+    # Rasa's HTTP API is off (bot/rasa_patches/run_rasa.py), even for a signed token,
+    token = jwt(env["MAPBOT_RASA_CHANNEL_SECRET"])
     status = httpx.get(f"http://127.0.0.1:{rasa_port}/status", timeout=10,
                        headers={"Authorization": f"Bearer {token}"})
     assert status.status_code == 404, status.text
+    # and the mapbot channel reads no text for anyone, even the portal.
+    parse = httpx.post(f"http://127.0.0.1:{rasa_port}/webhooks/mapbot/parse", timeout=10,
+                       json={"text": "hi"}, headers={
+                           "Authorization": f"Bearer {env['MAPBOT_RASA_CHANNEL_SECRET']}"})
+    assert parse.status_code == 404, parse.text
     # The same processes, become the services (what systemd watches), and no secret in
     # what every user of the machine can read.
     for process in (actions, rasa):

@@ -15,8 +15,7 @@ def test_local_settings_take_three_free_ports_and_random_secrets(tmp_path) -> No
     assert first.alert_poll_seconds == 0.5
     assert (first.database_url, first.tracker_database_url) == ("sqlite:///a.db",
                                                                 "sqlite:///t.db")
-    for name in ("action_secret", "internal_secret", "rasa_jwt_secret",
-                 "rasa_channel_secret"):
+    for name in ("action_secret", "internal_secret", "rasa_channel_secret"):
         assert len(getattr(first, name)) >= 32
         assert getattr(first, name) != getattr(second, name)
 
@@ -37,7 +36,7 @@ def test_one_rasa_server_gets_its_own_action_server_and_in_memory_locks(tmp_path
 
 def _secrets(settings) -> dict[str, str]:
     return {name: getattr(settings, name) for name in (
-        "action_secret", "internal_secret", "rasa_jwt_secret", "rasa_channel_secret")}
+        "action_secret", "internal_secret", "rasa_channel_secret")}
 
 
 def test_no_secret_is_on_any_command_line_and_rasas_api_is_off(tmp_path) -> None:
@@ -62,8 +61,8 @@ def test_each_service_gets_only_its_own_secrets(tmp_path, monkeypatch) -> None:
     stack = Stack(settings, tmp_path)
     s = _secrets(stack.settings)
     own = {"portal": {"internal_secret", "rasa_channel_secret"},
-           "rasa": {"rasa_channel_secret", "rasa_jwt_secret", "action_secret"},
-           "actions": {"action_secret", "rasa_jwt_secret", "internal_secret"}}
+           "rasa": {"rasa_channel_secret", "action_secret"},
+           "actions": {"action_secret", "internal_secret"}}
     for name, mine in own.items():
         text = "\n".join(stack.env(name).values())
         for secret in s:
@@ -77,7 +76,7 @@ def test_each_service_gets_only_its_own_secrets(tmp_path, monkeypatch) -> None:
     assert "tracker-db-password" not in "\n".join(stack.env("actions").values())
     # The portal purges Rasa's copy of the conversations it purges (retention).
     assert "tracker-db-password" in stack.env("portal")["MAPBOT_TRACKER_DATABASE_URL"]
-    assert stack.env("actions")["MAPBOT_RASA_URL"] == stack.rasa[0].url
+    assert "MAPBOT_RASA_URL" not in stack.env("actions")  # it never calls Rasa
     portal = stack.env("portal")
     assert portal["MAPBOT_SMTP_PASSWORD"] == "smtp-password"
     assert portal["MAPBOT_SOME_PORTAL_TOKEN"] == "portal-token-from-dotenv"
@@ -93,12 +92,12 @@ def test_the_portal_cannot_take_other_secrets_from_dotenv(tmp_path, monkeypatch)
     settings = local_settings("sqlite:///a.db", "sqlite:///t.db")
     environment = Stack(settings, tmp_path).env("portal")
     (tmp_path / ".env").write_text("MAPBOT_ACTION_SECRET=from-dotenv-action\n"
-                                   "MAPBOT_RASA_JWT_SECRET=from-dotenv-jwt\n"
+                                   "MAPBOT_REDIS_URL=redis://from-dotenv:6379/0\n"
                                    "MAPBOT_INVITATION_DAYS=9\n")
     monkeypatch.setattr(bot.config, "ROOT", tmp_path)
     monkeypatch.setattr(os, "environ", dict(environment))
     portal = bot.config.load_settings()
-    assert (portal.action_secret, portal.rasa_jwt_secret) == ("", "")
+    assert (portal.action_secret, portal.redis_url) == ("", "")
     assert portal.tracker_database_url == settings.tracker_database_url
     assert portal.invitation_days == 9  # its own settings still come from .env
     assert portal.internal_secret == settings.internal_secret

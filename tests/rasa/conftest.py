@@ -361,18 +361,6 @@ class FailingPortal:
 
 
 @pytest.fixture(autouse=True)
-def no_rasa_nlu(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Rasa server is not running in unit tests: reading a part is unavailable, so
-    each part stays under its question's section (tests/rasa/nlu_eval checks the real NLU)."""
-    from actions.nlu import Nlu, NluUnavailable
-
-    async def unavailable(self: Any, text: str) -> dict:
-        raise NluUnavailable("no Rasa server in unit tests")
-
-    monkeypatch.setattr(Nlu, "parse", unavailable)
-
-
-@pytest.fixture(autouse=True)
 def no_real_portal(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may reach the network through the real client."""
 

@@ -1,9 +1,9 @@
 """Scores on the blind sorting set (tests/data/sorting/heldout-2/): how MapBot sorts answers
 it never trained on, with the code the product runs (actions.forms.understood_parts: the
-split, the NLU, the routing threshold, the finer-parts model, the children's rules).
+split, the columns model, the finer-parts model, the children's rules).
 
     .venv-rasa/bin/python -m tests.rasa.nlu_eval.sorting_heldout   # make sorting-report
-    # (needs models/mapbot.tar.gz; writes results/sorting-heldout.md)
+    # (writes results/sorting-heldout.md)
     .venv-rasa/bin/python -m tests.rasa.nlu_eval.sorting_heldout --set 1 --out /tmp/set1.md
     # a development set (set 1 since its blind scoring), for work in progress
 
@@ -15,20 +15,16 @@ set is written.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from actions import nlu
 from actions.forms import understood_parts
 from actions.questions import QUESTIONS
 
 ROOT = Path(__file__).resolve().parents[3]
 BLIND_SET = 2  # the set that measures; earlier sets are development data (their READMEs)
-MODEL = Path(os.environ.get("MAPBOT_EVAL_MODEL", ROOT / "models" / "mapbot.tar.gz"))
 REPORT = ROOT / "results" / "sorting-heldout.md"
 # The labellers' words for the finer parts -> MapBot's categories (bot/core/draft_map.py).
 PART = {"past_harm": "harm", "future_danger": "danger", "complicating": "complicating",
@@ -75,21 +71,10 @@ def audience(row: Row) -> str:
     return "adult" if row.voice == "adult" else "child"
 
 
-async def sort_all(rows: list[Row]) -> dict[str, list[dict]]:
-    """Each answer's parts as the product files them, read by the trained model."""
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(MODEL))
-
-    async def parse(text: str) -> dict:
-        return await agent.parse_message(text)
-
-    nlu.parse = parse  # the action server asks the Rasa server; here the model is in hand
-    sorted_parts = {}
-    for row in rows:
-        sorted_parts[row.id] = await understood_parts(
-            QUESTIONS[row.question_key], row.text, await parse(row.text))
-    return sorted_parts
+def sort_all(rows: list[Row]) -> dict[str, list[dict]]:
+    """Each answer's parts as the product files them (no Rasa model: the action server
+    sorts with its own models)."""
+    return {row.id: understood_parts(QUESTIONS[row.question_key], row.text) for row in rows}
 
 
 def adult_figures(rows: list[Row], parts: dict[str, list[dict]]) -> dict:
@@ -159,7 +144,7 @@ def report(agreement: dict, adults: dict, children: dict,
         "Made by `make sorting-report` (`python -m tests.rasa.nlu_eval.sorting_heldout`) "
         f"from `tests/data/sorting/heldout-{number}/`; how it was written and labelled, "
         "blind, is in its README. Each answer goes through the code the product runs "
-        "(`actions.forms.understood_parts`: split, NLU, routing threshold, finer parts, "
+        "(`actions.forms.understood_parts`: split, columns model, finer parts, "
         "children's rules). Only answers both labellers agree on are scored.", "",
         f"Agreement: adults, column {agreement.get(('adult', 'column'), 0)}/"
         f"{agreement.get(('adult', 'total'), 0)}, column and part "
@@ -198,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("a development set's figures go elsewhere (--out): the report is the "
                      "blind set's")
     rows, agreement = load(args.number)
-    parts = asyncio.run(sort_all(rows))
+    parts = sort_all(rows)
     text = report(agreement, adult_figures(rows, parts), child_figures(rows, parts), parts,
                   args.number)
     args.out.parent.mkdir(exist_ok=True)

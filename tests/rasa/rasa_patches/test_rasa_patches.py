@@ -163,7 +163,7 @@ def test_rasas_start_hook_installs_them() -> None:
 def test_the_channel_will_not_start_without_the_start_hook() -> None:
     from bot.rasa_plugins.secure_rest import SecureRestInput
 
-    credentials = {"secret": "s" * 32, "nlu_secret": "n" * 32}
+    credentials = {"secret": "s" * 32}
     with pytest.raises(RuntimeError, match="run_rasa"):
         SecureRestInput.from_credentials(credentials)
     rasa_patches.install(environ={"MAPBOT_RASA_PATCHES": "off"})
