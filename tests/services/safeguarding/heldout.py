@@ -1,7 +1,7 @@
-"""Scores on held-out set 4 (tests/data/safeguarding/heldout-4/): rules alone, the
-learned check alone, and the two combined as the portal runs them. (Sets 1 to 4,
-heldout-1/ to heldout-4/, are development data now, set 4 since 6 December 2026; their
-blind scorings are in their READMEs. The lead points this at heldout-5/ to measure.)
+"""Scores on blind set 5 (tests/data/safeguarding/heldout-5/): rules alone, the learned
+check alone, and the two combined as the portal runs them. (Sets 1 to 4, heldout-1/ to
+heldout-4/, are development data; their blind scorings are in their READMEs. Once set 5
+has been read, it becomes development data too and a new set is written.)
 
     .venv/bin/python -m tests.services.safeguarding.heldout
     # (writes results/safeguarding-heldout.md)
@@ -25,7 +25,7 @@ from bot.core.safeguarding.learned import load_model
 from bot.core.vocabulary import CHILD_ROLES
 
 ROOT = Path(__file__).resolve().parents[3]
-HELDOUT = ROOT / "tests" / "data" / "safeguarding" / "heldout-4" / "messages.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "safeguarding" / "heldout-5" / "messages.jsonl"
 REPORT = ROOT / "results" / "safeguarding-heldout.md"
 # The wording a writer used for a question -> the question slot it stands for.
 QUESTION_SLOTS = [
@@ -144,14 +144,12 @@ def _pct(pair: tuple[int, int]) -> str:
 def report(found: dict) -> str:
     model = load_model()
     lines = [
-        "# Safeguarding check on held-out set 4 (development data since 6 December 2026)",
+        "# Safeguarding check on blind set 5",
         "",
         "Made by `make safeguarding-report` (`python -m tests.services.safeguarding.heldout`) "
-        "from "
-        "`tests/data/safeguarding/heldout-4/`, set 4; how it was written and "
-        "labelled, blind, is in its README. It was scored blind once, on 6 December 2026 "
-        "(those figures are in its README); since then it is development data, trained "
-        "on: these are development figures, not a measure. Blind set 5 measures next.",
+        "from `tests/data/safeguarding/heldout-5/`; how it was written and labelled, "
+        "blind, is in its README. Never trained or tuned on: the model, its thresholds "
+        "and the rules were fixed before the set was scored.",
         "",
         f"Learned check: trained on {model.trained_on[:12]} (digest of "
         f"`bot/core/safeguarding/training/`, the regression corpora and sets 1 to 4); "
