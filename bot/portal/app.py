@@ -15,8 +15,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.config import Settings
-from bot.core.alert_routes import check as check_alert_routes
 from bot.core import sentence_meaning
+from bot.core.alert_routes import check as check_alert_routes
 from bot.core.safeguarding.detector import load_rules
 from bot.core.settings_checks import check as check_settings
 from bot.operations.gc_freeze import freeze_startup_objects

@@ -18,7 +18,6 @@ from sanic.response import JSONResponse, json
 
 from bot.core.alert_routes import first
 from bot.core.safeguarding.assess import IMMEDIATE, LOW_SAFETY_SCORE
-from bot.core.vocabulary import is_child
 from bot.portal import easy_read, other_language, portal_steps, safeguarding
 from bot.portal.conversation_locks import LockBusy
 from bot.portal.errors import error

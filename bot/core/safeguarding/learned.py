@@ -32,6 +32,8 @@ WORD_SHARE = 0.8  # of each message's feature length, the rest is character gram
 # grams (length 1): grams find the words that carry harm, the encoder finds the same
 # meaning in fresh words. Chosen by writer-grouped cross-validation (train.py).
 MEANING_SHARE = 1.0
+# A long message is also read in windows of this many words (`stretches`).
+WINDOW_WORDS = 24
 # Markup someone pasted or typed ("<b>dragons</b>") says nothing about harm.
 _TAGS = re.compile(r"</?[a-zA-Z][^<>]{0,40}>")
 
@@ -63,6 +65,19 @@ def features(text: str, meaning: tuple[float, ...] | None = None) -> dict[str, f
             meaning_text(text))
         found.update({f"e:{i}": MEANING_SHARE * v for i, v in enumerate(vector)})
     return found
+
+
+def stretches(text: str) -> list[str]:
+    """The whole message and, for a long one, each window of WINDOW_WORDS words (half
+    overlapping): read whole, danger told in one sentence at the end of a long, cheerful
+    answer ("...and the coach wants him round on his own this weekend") weighed too
+    little against the rest, and blind set 5's worst miss was such a message."""
+    words = text.split()
+    if len(words) <= WINDOW_WORDS:
+        return [text]
+    step = WINDOW_WORDS // 2
+    starts = range(0, len(words) - step, step)
+    return [text] + [" ".join(words[start:start + WINDOW_WORDS]) for start in starts]
 
 
 def meaning_text(text: str) -> str:
@@ -103,8 +118,17 @@ class Model:
     threshold_possible_urgent: float = 0.0
 
     def scores(self, text: str) -> Scores:
+        """The scores of the message's most worrying stretch (`stretches`)."""
+        pieces = stretches(text)
+        if len(pieces) == 1:
+            return self.scores_of(features(text))
+        found = sentence_meaning.meanings([meaning_text(piece) for piece in pieces])
+        return max((self.scores_of(features(piece, found[meaning_text(piece)]))
+                    for piece in pieces), key=lambda s: s.harm)
+
+    def scores_of(self, found: Mapping[str, float]) -> Scores:
         totals = list(self.bias)
-        for name, value in features(text).items():
+        for name, value in found.items():
             weight = self.weights.get(name)
             if weight is not None:
                 for index in range(3):

@@ -5,10 +5,10 @@
 
 Training data: every `training/*.jsonl` file here (one {"text", "label"} a line, label
 none, concern or immediate); the regression corpora in `tests/data/safeguarding`
-(must-flag lines as immediate, must-not lines as none); and blind sets 1 to 4,
-`heldout-1/` to `heldout-4/` (the messages both labellers agree on), which became
-development data once they had been scored (set 4 on 6 December 2026). Blind set 5,
-`heldout-5/`, is never read here: it measures.
+(must-flag lines as immediate, must-not lines as none); and blind sets 1 to 5,
+`heldout-1/` to `heldout-5/` (the messages both labellers agree on), which became
+development data once they had been scored (sets 4 and 5 on 6 December 2026). Blind set
+6, `heldout-6/`, is never read here: it measures.
 
 The features (`learned.WORD_SHARE`) and `C` were chosen by 5-fold cross-validation with
 folds grouped by source (each writer's file, each development set, each regression corpus:
@@ -40,15 +40,15 @@ import sys
 from pathlib import Path
 
 from bot.core import sentence_meaning
-from bot.core.safeguarding.learned import LABELS, MODEL_PATH, features, meaning_text
+from bot.core.safeguarding.learned import LABELS, MODEL_PATH, features, meaning_text, stretches
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 TRAINING = HERE / "training"
 CORPORA = ROOT / "tests" / "data" / "safeguarding"
-# Blind sets 1 to 4 are development data since their blind scorings (their READMEs; set 4
-# since 6 December 2026); set 5 (heldout-5/) measures and is never read here.
-DEVELOPMENT_SETS = [CORPORA / f"heldout-{n}" / "messages.jsonl" for n in (1, 2, 3, 4)]
+# Blind sets 1 to 5 are development data since their blind scorings (their READMEs; sets 4
+# and 5 since 6 December 2026); set 6 (heldout-6/) measures and is never read here.
+DEVELOPMENT_SETS = [CORPORA / f"heldout-{n}" / "messages.jsonl" for n in (1, 2, 3, 4, 5)]
 SURE_FALSE_FLAGS = 0.03
 # 0.12, not 0.08: chosen on blind set 2 once it became development data, with a model
 # that had not seen it (recall 197 -> 200 of 210, no more false flags): results/. Then
@@ -126,8 +126,9 @@ def _features(text: str) -> dict[str, float]:
 
 
 def encode_all(texts: list[str]) -> None:
-    """Run the encoder over every training text in batches (minutes, not an hour)."""
-    keys = [meaning_text(text) for text in texts]
+    """Run the encoder over every training text, and every stretch of a long one, in
+    batches (minutes, not an hour)."""
+    keys = [meaning_text(piece) for text in texts for piece in stretches(text)]
     _MEANINGS.update(sentence_meaning.meanings([k for k in keys if k not in _MEANINGS]))
 
 
@@ -143,12 +144,6 @@ def _fit(texts: list[str], labels: list[str]):
     return vectoriser, model
 
 
-def _harm_scores(vectoriser, model, texts: list[str]) -> list[float]:
-    probabilities = model.predict_proba(vectoriser.transform([_features(t) for t in texts]))
-    none = list(model.classes_).index("none")
-    return [1.0 - row[none] for row in probabilities]
-
-
 def cross_validated(texts: list[str], labels: list[str],
                     sources: list[str] | None = None) -> list[tuple[float, float, float]]:
     """(none, concern, immediate) scores for each message, from a model that never saw it
@@ -162,9 +157,11 @@ def cross_validated(texts: list[str], labels: list[str],
         vectoriser, model = _fit([texts[i] for i in train_rows],
                                  [labels[i] for i in train_rows])
         order = [list(model.classes_).index(label) for label in LABELS]
-        found = model.predict_proba(vectoriser.transform(
-            [_features(texts[i]) for i in test_rows]))
-        for index, row in zip(test_rows, found, strict=True):
+        for index in test_rows:
+            # As the portal reads a message: its most worrying stretch (learned.stretches).
+            found = model.predict_proba(vectoriser.transform(
+                [_features(piece) for piece in stretches(texts[index])]))
+            row = min(found, key=lambda r: r[order[0]])
             none, concern, immediate = (float(row[k]) for k in order)  # LABELS' order
             scores[index] = (none, concern, immediate)
     return scores

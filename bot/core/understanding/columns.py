@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.core.understanding.non_answers import is_non_answer
 from bot.core.understanding.parts import features as text_features
 from bot.core.understanding.parts import words_of
 
@@ -85,8 +86,10 @@ def load_model(path: str | None = None) -> Model:
 
 def column_scores(text: str, asked: str, voice: str) -> dict[str, float]:
     """Each column's probability for `text`, given to a question of column `asked`.
-    Words that say nothing stay with the question's column."""
-    if not words_of(text):
+    Words that say nothing (empty, or a non-answer: "not sure", "dunno") stay with the
+    question's column: the model, trained on answers with
+    content, read "not sure" as a need (people write "not sure what needs to happen")."""
+    if not words_of(text) or is_non_answer(text):
         return {column: float(column == asked) for column in COLUMNS}
     return load_model().voices[voice].scores(text, asked)
 

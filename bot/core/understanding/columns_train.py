@@ -7,8 +7,9 @@ Training data, per voice:
 - whole answers given to a question (the question's column is a feature):
   `training/answers-adults*.jsonl` and `training/answers-children*.jsonl` (written
   for training from the practice brief by helpers who saw no evaluation set, 20-35% of
-  them in another column than their question's), and blind sorting set 1's answers both labellers agree on (development
-  data since its blind scoring; about 15% in another column);
+  them in another column than their question's), and blind sorting set 1's answers both
+  labellers agree on (development data since its blind scoring; about 15% in another
+  column);
 - answers without their question, for the meaning of each column: the finer parts'
   training lines (`training/<part>.txt`) and the NLU's answer examples
   (`data/nlu/answers.yml`).

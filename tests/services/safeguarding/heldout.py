@@ -1,6 +1,6 @@
-"""Scores on blind set 5 (tests/data/safeguarding/heldout-5/): rules alone, the learned
-check alone, and the two combined as the portal runs them. (Sets 1 to 4, heldout-1/ to
-heldout-4/, are development data; their blind scorings are in their READMEs. Once set 5
+"""Scores on blind set 6 (tests/data/safeguarding/heldout-6/): rules alone, the learned
+check alone, and the two combined as the portal runs them. (Sets 1 to 5, heldout-1/ to
+heldout-5/, are development data; their blind scorings are in their READMEs. Once set 6
 has been read, it becomes development data too and a new set is written.)
 
     .venv/bin/python -m tests.services.safeguarding.heldout
@@ -25,7 +25,7 @@ from bot.core.safeguarding.learned import load_model
 from bot.core.vocabulary import CHILD_ROLES
 
 ROOT = Path(__file__).resolve().parents[3]
-HELDOUT = ROOT / "tests" / "data" / "safeguarding" / "heldout-5" / "messages.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "safeguarding" / "heldout-6" / "messages.jsonl"
 REPORT = ROOT / "results" / "safeguarding-heldout.md"
 # The wording a writer used for a question -> the question slot it stands for.
 QUESTION_SLOTS = [
@@ -144,15 +144,15 @@ def _pct(pair: tuple[int, int]) -> str:
 def report(found: dict) -> str:
     model = load_model()
     lines = [
-        "# Safeguarding check on blind set 5",
+        "# Safeguarding check on blind set 6",
         "",
         "Made by `make safeguarding-report` (`python -m tests.services.safeguarding.heldout`) "
-        "from `tests/data/safeguarding/heldout-5/`; how it was written and labelled, "
+        "from `tests/data/safeguarding/heldout-6/`; how it was written and labelled, "
         "blind, is in its README. Never trained or tuned on: the model, its thresholds "
         "and the rules were fixed before the set was scored.",
         "",
         f"Learned check: trained on {model.trained_on[:12]} (digest of "
-        f"`bot/core/safeguarding/training/`, the regression corpora and sets 1 to 4); "
+        f"`bot/core/safeguarding/training/`, the regression corpora and sets 1 to 5); "
         f"thresholds "
         f"{model.threshold} (sure), {model.threshold_possible} (possible) and "
         f"{model.threshold_possible_urgent} (possible and urgent); "
