@@ -46,7 +46,10 @@ PART_NAMES = {"past_harm": "harm", "future_danger": "danger", "complicating": "c
 REPORT = ROOT / "results" / "parts-model.md"
 SEED = 11
 C_CHOICES = (1.0, 4.0, 16.0, 64.0)
-TARGET_UNSORTED = 0.08
+# Fresh wording is less sure than the training data, so fewer are left unsorted here than
+# the 10% allowed: with folds grouped by writer, 8% left unsorted gave 98.3% right among
+# the parts given, a margin above the 90% asked for that is better spent on sorting more.
+TARGET_UNSORTED = 0.04
 WANTED_RIGHT = 0.90  # the issue's bar: parts right among those given
 UNSORTED_CAP = 0.10  # the issue's bar: at most this many left unsorted
 # The practice rules "harm is not a complicating factor; strengths are not safety": a
