@@ -31,7 +31,7 @@ QUESTIONS: dict[str, Question] = {
     "future_danger": Question("item", "worries", "danger"),
     # Asked after the worries, about them: safety is what protected the child then. Not
     # every answer is safety: the parts model's sure reading wins, and "safety" stands
-    # only where the NLU reads the words as working well (actions/routing.py).
+    # only where the columns model reads the words as working well (actions/routing.py).
     "near_miss": Question("item", "working_well", "safety"),
     "harder": Question("item", "worries", "complicating"),
     "helpers": Question("network"),

@@ -7,13 +7,13 @@ Training data, per voice:
 - whole answers given to a question (the question's column is a feature):
   `training/answers-adults*.jsonl` and `training/answers-children*.jsonl` (written
   for training from the practice brief by helpers who saw no evaluation set, 20-35% of
-  them in another column than their question's), and blind sorting set 1's answers both
-  labellers agree on (development data since its blind scoring; about 15% in another
-  column);
+  them in another column than their question's), and blind sorting sets 1 and 2's
+  answers both labellers agree on (development data since their blind scorings; about 15%
+  in another column);
 - answers without their question, for the meaning of each column: the finer parts'
   training lines (`training/<part>.txt`) and the NLU's answer examples
   (`data/nlu/answers.yml`).
-Blind sorting set 2 (`tests/data/sorting/heldout-2/`) is never read here: it measures.
+Blind sorting set 3 (`tests/data/sorting/heldout-3/`) is never read here: it measures.
 
 `move_threshold`: chosen by 5-fold cross-validation on the answers given to a question, as
 the lowest probability of another column at which moving is right at least MOVES_RIGHT of
@@ -45,7 +45,8 @@ HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 TRAINING = HERE / "training"
 ANSWERS = {"adult": "answers-adults*.jsonl", "child": "answers-children*.jsonl"}  # in TRAINING
-DEVELOPMENT_SET = ROOT / "tests" / "data" / "sorting" / "heldout-1" / "answers.jsonl"
+DEVELOPMENT_SETS = [ROOT / "tests" / "data" / "sorting" / f"heldout-{n}" / "answers.jsonl"
+                    for n in (1, 2)]
 NLU_ANSWERS = ROOT / "data" / "nlu" / "answers.yml"
 REPORT = ROOT / "results" / "columns-model.md"
 COLUMN_OF_HOUSE = {"good_things": "working_well", "worries": "worries", "dreams": "needs"}
@@ -85,12 +86,14 @@ def training_rows(digest) -> dict[str, list[Row]]:
                 column = _column(row.get("column") or row["house"])
                 rows[voice].append((row["text"], asked_column(row["question_key"]), column,
                                     path.name))
-    digest.update(DEVELOPMENT_SET.read_bytes())
-    for line in DEVELOPMENT_SET.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if row["labeller_a"]["column"] == row["labeller_b"]["column"]:
-            rows[row["voice"]].append((row["text"], asked_column(row["question_key"]),
-                                       _column(row["labeller_a"]["column"]), "heldout-1"))
+    for development_set in DEVELOPMENT_SETS:
+        digest.update(development_set.read_bytes())
+        for line in development_set.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["labeller_a"]["column"] == row["labeller_b"]["column"]:
+                rows[row["voice"]].append((
+                    row["text"], asked_column(row["question_key"]),
+                    _column(row["labeller_a"]["column"]), development_set.parent.name))
     unasked: list[Row] = []
     for section, parts in PARTS_OF_SECTION.items():
         for part in parts:
@@ -204,7 +207,7 @@ def report(model: dict) -> str:
     lines = ["# The columns model: cross-validated figures", "",
              "Written by `python -m bot.core.understanding.columns_train` (5-fold "
              "cross-validation on its own training data: answers given to a question, from "
-             "`bot/core/understanding/training/answers-*.jsonl` and sorting set 1, which is "
+             "`bot/core/understanding/training/answers-*.jsonl` and sorting sets 1 and 2, "
              "development data; an upper bound for fresh wording, not a blind score).", "",
              "| voice | answers | right column | kept if never moved | moved | moves right | "
              "move threshold |", "|---|---|---|---|---|---|---|"]

@@ -9,7 +9,7 @@ model over its own parts: worries (harm, danger, complicating), working_well (st
 safety), needs (goal, next_step).
 
 Settings are chosen by cross-validation on the training data alone, with folds grouped by
-writer (the hand-written lines, each `answers-adults*.jsonl`, sorting set 1):
+writer (the hand-written lines, each `answers-adults*.jsonl`, sorting sets 1 and 2):
 - `C`, the regularisation, from a short list: the best cross-validated accuracy;
 - `thresholds`: a part is given only when its probability reaches its threshold. Chosen as high as
   it can be while at most TARGET_UNSORTED of the training examples are left unsorted in
@@ -36,9 +36,10 @@ HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 TRAINING = HERE / "training"
 ANSWERS = "answers-adults*.jsonl"  # in TRAINING
-# Blind sorting set 1 became development data once scored (its README); set 2 measures
-# and is never read here.
-DEVELOPMENT_SET = ROOT / "tests" / "data" / "sorting" / "heldout-1" / "answers.jsonl"
+# Blind sorting sets 1 and 2 became development data once scored (their READMEs); set 3
+# measures and is never read here.
+DEVELOPMENT_SETS = [ROOT / "tests" / "data" / "sorting" / f"heldout-{n}" / "answers.jsonl"
+                    for n in (1, 2)]
 # The blind sets' and answer files' names for the parts -> the map's category names.
 PART_NAMES = {"past_harm": "harm", "future_danger": "danger", "complicating": "complicating",
               "strength": "strength", "existing_safety": "safety", "safety_goal": "goal",
@@ -83,7 +84,7 @@ SOURCE_OF: dict[str, str] = {}
 
 def labelled_answers(digest) -> list[tuple[str, str]]:
     """(text, part) of whole adult answers: `training/answers-adults*.jsonl` (written for
-    training from the brief) and blind sorting set 1's answers both labellers agree on
+    training from the brief) and blind sorting sets 1 and 2's answers both labellers agree on
     (development data since its blind scoring)."""
     found: list[tuple[str, str]] = []
     for path in sorted(TRAINING.glob(ANSWERS)):
@@ -92,12 +93,13 @@ def labelled_answers(digest) -> list[tuple[str, str]]:
             row = json.loads(line)
             found.append((row["text"], PART_NAMES[row["part"]]))
             SOURCE_OF[row["text"]] = path.name
-    digest.update(DEVELOPMENT_SET.read_bytes())
-    for line in DEVELOPMENT_SET.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if row["voice"] == "adult" and row["labeller_a"] == row["labeller_b"]:
-            found.append((row["text"], PART_NAMES[row["labeller_a"]["part"]]))
-            SOURCE_OF[row["text"]] = "heldout-1"
+    for development_set in DEVELOPMENT_SETS:
+        digest.update(development_set.read_bytes())
+        for line in development_set.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["voice"] == "adult" and row["labeller_a"] == row["labeller_b"]:
+                found.append((row["text"], PART_NAMES[row["labeller_a"]["part"]]))
+                SOURCE_OF[row["text"]] = development_set.parent.name
     return found
 
 

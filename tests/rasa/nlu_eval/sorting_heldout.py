@@ -1,4 +1,4 @@
-"""Scores on the blind sorting set (tests/data/sorting/heldout-2/): how MapBot sorts answers
+"""Scores on the blind sorting set (tests/data/sorting/heldout-3/): how MapBot sorts answers
 it never trained on, with the code the product runs (actions.forms.understood_parts: the
 split, the columns model, the finer-parts model, the children's rules).
 
@@ -24,7 +24,7 @@ from actions.forms import understood_parts
 from actions.questions import QUESTIONS
 
 ROOT = Path(__file__).resolve().parents[3]
-BLIND_SET = 2  # the set that measures; earlier sets are development data (their READMEs)
+BLIND_SET = 3  # the set that measures; earlier sets are development data (their READMEs)
 REPORT = ROOT / "results" / "sorting-heldout.md"
 # The labellers' words for the finer parts -> MapBot's categories (bot/core/draft_map.py).
 PART = {"past_harm": "harm", "future_danger": "danger", "complicating": "complicating",
