@@ -7,7 +7,7 @@ The question a person was answering is strong evidence of where their words belo
 (people answer the question they were asked), so:
 - an adult's part leaves its question's column only when the columns model is sure of
   another column (its `move_threshold`, chosen by cross-validation so that moves are
-  right at least 85% of the time: results/columns-model.md); the item then keeps
+  right at least 90% of the time: results/columns-model.md); the item then keeps
   `moved_from`, the question's column, and the board says so;
 - a child's or young person's part never leaves the house the child chose; where the
   model is as sure that the words belong elsewhere, the column is only suggested

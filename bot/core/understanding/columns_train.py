@@ -55,7 +55,11 @@ COLUMN_OF_INTENT = {"inform_strength": "working_well", "inform_worry": "worries"
 C = 4.0
 SEED = 13
 FOLDS = 5
-MOVES_RIGHT = 0.85
+# 0.90, not 0.85: with sorting set 2 in the training data, 0.85 chose 0.51 for adults,
+# where "she sings in the car with her little brother and never gets the words right",
+# given to "What is going well?", moved to the worries (tests/core/test_understanding_
+# columns.py). Nine moves in ten right: the question is strong evidence.
+MOVES_RIGHT = 0.90
 MIN_WEIGHT = 1e-3
 SETTINGS = (f"C={C} seed={SEED} folds={FOLDS} moves_right={MOVES_RIGHT} "
             f"question={QUESTION_WEIGHT}")
