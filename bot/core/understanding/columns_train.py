@@ -108,9 +108,9 @@ def training_rows(digest) -> dict[str, list[Row]]:
                         if line.strip() and not line.startswith("#")]
     digest.update(NLU_ANSWERS.read_bytes())
     for block in yaml.safe_load(NLU_ANSWERS.read_text(encoding="utf-8"))["nlu"]:
-        column = COLUMN_OF_INTENT.get(block.get("intent", ""))
-        if column:
-            unasked += [(line[2:].strip(), None, column, "nlu")
+        intent_column = COLUMN_OF_INTENT.get(block.get("intent", ""))
+        if intent_column:
+            unasked += [(line[2:].strip(), None, intent_column, "nlu")
                         for line in block["examples"].splitlines() if line.startswith("- ")]
     for voice in VOICES:
         rows[voice] += unasked
@@ -159,17 +159,17 @@ def filed(scores: dict[str, float], asked: str, threshold: float) -> str:
 
 
 def figures(rows: list[Row], scores: list[dict[str, float]], threshold: float) -> dict:
-    asked = [(row, s) for row, s in zip(rows, scores, strict=True) if row[1]]
-    right = sum(filed(s, row[1], threshold) == row[2] for row, s in asked)
-    moved = [(row, s) for row, s in asked if filed(s, row[1], threshold) != row[1]]
-    drifted = [row for row, _ in asked if row[2] != row[1]]
+    # (the question's column, the labelled column, the scores) of each asked answer
+    asked = [(row[1], row[2], s) for row, s in zip(rows, scores, strict=True) if row[1]]
+    right = sum(filed(s, own, threshold) == column for own, column, s in asked)
+    moved = [(own, column, s) for own, column, s in asked if filed(s, own, threshold) != own]
     return {"answers": len(asked), "right": right,
             "right_share": round(right / len(asked), 4),
             "kept_in_question_column_right": round(
-                sum(row[2] == row[1] for row, _ in asked) / len(asked), 4),
+                sum(column == own for own, column, _ in asked) / len(asked), 4),
             "moved": len(moved),
-            "moved_right": sum(filed(s, row[1], threshold) == row[2] for row, s in moved),
-            "drifted": len(drifted)}
+            "moved_right": sum(filed(s, own, threshold) == column for own, column, s in moved),
+            "drifted": sum(column != own for own, column, _ in asked)}
 
 
 def choose_threshold(rows: list[Row], scores: list[dict[str, float]]) -> float:
