@@ -252,8 +252,9 @@ def test_parent_conversation_by_clicking_and_typing(page, stack: Stack,
     draft = worker.map(case_id)
     assert draft["respondents"][0]["status"] == "submitted"
     words = {item["text"] for item in draft["items"]}
-    assert {"He's kind and funny 😊.", "He loves football.",
-            PARENT_ANSWERS["worried_about"], PARENT_ANSWERS["safe_needs"]} <= words
+    # Two sentences saying one kind of thing stay one item, in the parent's exact words.
+    assert {PARENT_ANSWERS["like_child"], PARENT_ANSWERS["worried_about"],
+            PARENT_ANSWERS["safe_needs"]} <= words
     assert draft["scales"][0]["value"] == 6
 
 

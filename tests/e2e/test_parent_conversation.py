@@ -78,8 +78,9 @@ def test_whole_parent_conversation_makes_the_map(worker: Worker) -> None:
     assert {item["section"] for item in items} == {"worries", "working_well", "needs"}
     assert all(item["respondent_id"] == respondent["id"] for item in items)
     by_text = {item["text"]: item for item in items}
-    # Split into sentences, each in the parent's exact words.
-    assert "He's kind and funny 😊." in by_text and "He lovs football." in by_text
+    # Two sentences that both say what is good about him stay one item (split only where
+    # the parts stand apart), in the parent's exact words.
+    assert by_text["He's kind and funny 😊. He lovs football."]["section"] == "working_well"
     assert "We went to the park every weekend <b>together</b>" in by_text
     assert by_text["His dad needs to stop drinking"]["section"] == "needs"
     assert by_text["Money is tight and the flat is damp"]["category"] == "complicating"

@@ -36,6 +36,11 @@ from bot.core.safeguarding.learned import Scores, load_model
 from bot.core.vocabulary import CONCERN, IMMEDIATE
 
 LEARNED = "learned_check"  # the category of a flag only the learned check raised
+# Up to this many words, an unsure reading of the learned check never interrupts.
+SHORT_WORDS = 3
+# A greeting alone, the first thing many people type ("hey", "hiya", "good morning").
+_GREETING = re.compile(r"(?i)(?:hi+|hey+|hiya|hello+|helo|hallo|yo|morning|good (?:morning|"
+                       r"afternoon|evening)|hi there|hello there|hey there)[\s!.,:)😊🙂👋]*")
 LOW_SAFETY_SCORE = "low_safety_score"
 # Rule categories that are always urgent, whoever says them and whenever it happened.
 # (Being left alone or going missing are often told as history in a worry answer: for
@@ -84,16 +89,23 @@ def assess(text: str, question: str | None = None) -> Assessment | None:
     found = detect(text)
     if _PAYLOAD.match(text.strip()) or _JUST_A_NUMBER.match(text):
         return _from_rules(found)
+    if _GREETING.fullmatch(text.strip()):
+        return _from_rules(found)  # "hello" carries nothing for the learned check to read
     model = load_model()
     scores = model.scores(text)
     by_model = scores.harm >= model.threshold
+    short = len(text.split()) <= SHORT_WORDS
     if found is None and not by_model:
-        if scores.harm < model.threshold_possible:
+        # A message of a few words gives the learned check little to read, and its
+        # unsure readings of them were noise ("He is kind", "lots" read as danger): there
+        # it flags only from the higher of its unsure thresholds, for the worker to read.
+        if scores.harm < (model.threshold_possible_urgent if short else
+                          model.threshold_possible):
             return None
         # Only possibly about harm. If what it reads is danger now, that is too much to
         # leave to a look: it counts as sure (the help, the alerts).
         level = _level(None, scores, question, model.present_over_past)
-        if scores.harm < model.threshold_possible_urgent:
+        if short or scores.harm < model.threshold_possible_urgent:
             level = CONCERN  # too unsure to interrupt: the worker reads it
         return Assessment(category=LEARNED, level=level, matched="", by_rules=False,
                           by_model=True, sure=level == IMMEDIATE)  # goals: concern

@@ -201,3 +201,29 @@ def test_a_wish_that_names_the_danger_is_for_the_worker_to_read() -> None:
     assert (found.level, found.sure) == ("concern", False)  # a look, no word, no alert
     urgent = assess("I'm going to kill myself tonight", "safe_needs")
     assert urgent is not None and urgent.level == "immediate"
+
+
+@pytest.mark.parametrize("text", ["hello", "Hi!", "hey 👋", "hiya", "Good morning",
+                                  "hello there :)"])
+def test_a_greeting_alone_raises_no_flag(text: str) -> None:
+    assert assess(text, None) is None
+
+
+@pytest.mark.parametrize("text", ["hi my dad hits me", "hello, he hit me last night"])
+def test_a_greeting_does_not_hide_what_follows(text: str) -> None:
+    found = assess(text, None)
+    assert found is not None and found.level == "immediate"
+
+
+@pytest.mark.parametrize("text", ["He is kind", "Mohammed helps me", "lots", "football",
+                                  "im scared", "not safe", "he's back", "mum drunk again"])
+def test_a_few_words_read_unsurely_never_interrupt(text: str) -> None:
+    """Up to three words the learned check has little to read: an unsure reading is a
+    flag for the worker to look at, never the help reply."""
+    from bot.core.safeguarding.learned import load_model
+
+    model = load_model()
+    found = assess(text, None)
+    if found is not None and not found.by_rules and found.level == "immediate":
+        assert model.scores(text).harm >= model.threshold  # only a sure reading
+    assert assess("He is kind", None) is None  # a strength is not a possible disclosure
