@@ -196,3 +196,20 @@ def meanings(texts: list[str], batch: int = 32) -> dict[str, tuple[float, ...]]:
         for text, row in zip(chunk, encoder().encode(chunk), strict=True):
             found[text] = tuple(float(v) for v in row)
     return found
+
+
+class Memo:
+    """Embeddings kept for a whole training run: cross-validation reads each text many
+    times, and the encoder should run once per text, in batches."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, tuple[float, ...]] = {}
+
+    def warm(self, texts: list[str]) -> None:
+        """Encode, in batches, every text not encoded yet."""
+        self._found.update(meanings([text for text in texts if text not in self._found]))
+
+    def __call__(self, text: str) -> tuple[float, ...]:
+        if text not in self._found:
+            self.warm([text])
+        return self._found[text]

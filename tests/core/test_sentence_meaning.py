@@ -52,3 +52,11 @@ def test_weights_that_are_not_the_published_ones_are_refused(tmp_path: Path) -> 
     (tmp_path / "model.safetensors").write_bytes(b"\x08" + b"\x00" * 7 + b"{}")
     with pytest.raises(sentence_meaning.SentenceModelMissing):
         sentence_meaning.SentenceEncoder(tmp_path)
+
+
+def test_a_training_memo_gives_each_text_its_own_meaning() -> None:
+    memo = sentence_meaning.Memo()
+    texts = ["she is kind to her brother", "he hit her last week"]
+    memo.warm(texts + texts[:1])
+    for text in texts:
+        assert np.abs(np.array(memo(text)) - np.array(sentence_meaning.meaning(text))).max() < 1e-5

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.core import sentence_meaning
+from bot.core.linear_model import class_probabilities
 from bot.core.safeguarding.detector import load_rules, normalise
 
 MODEL_PATH = Path(__file__).with_name("learned_model.json")
@@ -127,16 +128,7 @@ class Model:
                     for piece in pieces), key=lambda s: s.harm)
 
     def scores_of(self, found: Mapping[str, float]) -> Scores:
-        totals = list(self.bias)
-        for name, value in found.items():
-            weight = self.weights.get(name)
-            if weight is not None:
-                for index in range(3):
-                    totals[index] += weight[index] * value
-        top = max(totals)
-        exps = [math.exp(total - top) for total in totals]
-        whole = sum(exps)
-        return Scores(*(e / whole for e in exps))
+        return Scores(*class_probabilities(self.weights, self.bias, found))
 
 
 @lru_cache(maxsize=2)

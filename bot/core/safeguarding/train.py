@@ -114,22 +114,18 @@ def training_rows() -> tuple[list[str], list[str], list[str], str]:
     return texts, labels, sources, digest.hexdigest()
 
 
-_MEANINGS: dict[str, tuple[float, ...]] = {}
+_MEANINGS = sentence_meaning.Memo()
 
 
 def _features(text: str) -> dict[str, float]:
     """`features`, with the sentence encoder run once per text for the whole training."""
-    key = meaning_text(text)
-    if key not in _MEANINGS:
-        _MEANINGS.update(sentence_meaning.meanings([key]))
-    return features(text, _MEANINGS[key])
+    return features(text, _MEANINGS(meaning_text(text)))
 
 
 def encode_all(texts: list[str]) -> None:
     """Run the encoder over every training text, and every stretch of a long one, in
     batches (minutes, not an hour)."""
-    keys = [meaning_text(piece) for text in texts for piece in stretches(text)]
-    _MEANINGS.update(sentence_meaning.meanings([k for k in keys if k not in _MEANINGS]))
+    _MEANINGS.warm([meaning_text(piece) for text in texts for piece in stretches(text)])
 
 
 def _fit(texts: list[str], labels: list[str]):

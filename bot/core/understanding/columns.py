@@ -17,12 +17,12 @@ scoring here is plain Python over the saved weights.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.core.linear_model import class_probabilities
 from bot.core.understanding.non_answers import is_non_answer
 from bot.core.understanding.parts import features as text_features
 from bot.core.understanding.parts import words_of
@@ -52,16 +52,8 @@ class VoiceModel:
     move_threshold: float  # another column's probability that moves (or suggests) it
 
     def scores(self, text: str, asked: str) -> dict[str, float]:
-        totals = list(self.bias)
-        for name, value in features(text, asked).items():
-            weight = self.weights.get(name)
-            if weight is not None:
-                for index in range(3):
-                    totals[index] += weight[index] * value
-        top = max(totals)
-        exps = [math.exp(total - top) for total in totals]
-        whole = sum(exps)
-        return {column: e / whole for column, e in zip(COLUMNS, exps, strict=True)}
+        found = class_probabilities(self.weights, self.bias, features(text, asked))
+        return dict(zip(COLUMNS, found, strict=True))
 
 
 @dataclass(frozen=True)

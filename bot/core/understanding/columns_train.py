@@ -117,13 +117,12 @@ def training_rows(digest) -> dict[str, list[Row]]:
     return rows
 
 
-_MEANINGS: dict[str, tuple[float, ...]] = {}
+_MEANINGS = sentence_meaning.Memo()
 
 
 def _features(text: str, asked: str | None) -> dict[str, float]:
-    if text not in _MEANINGS:
-        _MEANINGS.update(sentence_meaning.meanings([text]))
-    return features(text, asked, _MEANINGS[text])
+    """`features`, with the sentence encoder run once per text for the whole training."""
+    return features(text, asked, _MEANINGS(text))
 
 
 def _fit(rows: list[Row]):
@@ -201,8 +200,7 @@ def train_voice(rows: list[Row]) -> dict:
 def train() -> dict:
     digest = hashlib.sha256(SETTINGS.encode())
     rows = training_rows(digest)
-    _MEANINGS.update(sentence_meaning.meanings(
-        [text for voice_rows in rows.values() for text, *_ in voice_rows]))
+    _MEANINGS.warm([text for voice_rows in rows.values() for text, *_ in voice_rows])
     return {"columns": list(COLUMNS), "trained_on": digest.hexdigest(),
             "voices": {voice: train_voice(rows[voice]) for voice in VOICES}}
 

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.core import sentence_meaning
+from bot.core.linear_model import class_probabilities
 
 MODEL_PATH = Path(__file__).with_name("parts_model.json")
 # The finer parts of each column, in the order the map shows them.
@@ -80,16 +81,8 @@ class SectionModel:
     thresholds: Mapping[str, float]
 
     def probabilities(self, text: str) -> dict[str, float]:
-        totals = list(self.bias)
-        for name, value in features(text).items():
-            weight = self.weights.get(name)
-            if weight is not None:
-                for index, w in enumerate(weight):
-                    totals[index] += w * value
-        top = max(totals)
-        exps = [math.exp(total - top) for total in totals]
-        whole = sum(exps)
-        return {part: e / whole for part, e in zip(self.parts, exps, strict=True)}
+        found = class_probabilities(self.weights, self.bias, features(text))
+        return dict(zip(self.parts, found, strict=True))
 
     def predict(self, text: str) -> str | None:
         probabilities = self.probabilities(text)

@@ -120,14 +120,12 @@ def training_data() -> tuple[dict[str, tuple[list[str], list[str]]], str]:
     return data, digest.hexdigest()
 
 
-_MEANINGS: dict[str, tuple[float, ...]] = {}
+_MEANINGS = sentence_meaning.Memo()
 
 
 def _features(text: str) -> dict[str, float]:
     """`features`, with the sentence encoder run once per text for the whole training."""
-    if text not in _MEANINGS:
-        _MEANINGS.update(sentence_meaning.meanings([text]))
-    return features(text, _MEANINGS[text])
+    return features(text, _MEANINGS(text))
 
 
 def _fit(texts: list[str], labels: list[str], c: float, intercept: bool):
@@ -248,7 +246,7 @@ def train_section(section: str, texts: list[str], labels: list[str]) -> dict:
 def train() -> dict:
     data, digest = training_data()
     every = [text for texts, _ in data.values() for text in texts]
-    _MEANINGS.update(sentence_meaning.meanings(every))
+    _MEANINGS.warm(every)
     sections = {section: train_section(section, *data[section])
                 for section in PARTS_OF_SECTION}
     return {"trained_on": digest, "sections": sections}
